@@ -1,0 +1,44 @@
+# Settings every ascpp target shares. They must be identical for the precompiled
+# header to be reused.
+function(ascpp_target_defaults target)
+    target_compile_features(${target} PUBLIC cxx_std_20)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+    target_include_directories(${target} PUBLIC
+        $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+        $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+endfunction()
+
+# ascpp_add_layer(name DEPENDS deps...): library ascpp_<name> from src/<name>/*.cpp.
+function(ascpp_add_layer name)
+    cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+    set(target ascpp_${name})
+    file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+    if(NOT sources)
+        set(sources ${PROJECT_SOURCE_DIR}/src/pch.cpp)
+    endif()
+    add_library(${target} STATIC ${sources})
+    add_library(ascpp::${name} ALIAS ${target})
+    target_link_libraries(${target} PUBLIC ${ARG_DEPENDS})
+    ascpp_target_defaults(${target})
+    target_precompile_headers(${target} REUSE_FROM ascpp_pch)
+    set_property(GLOBAL APPEND PROPERTY ASCPP_LAYERS ${target})
+endfunction()
+
+# ascpp_add_test(name SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s]): one Boost.Test executable
+# registered with ctest.
+function(ascpp_add_test name)
+    cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_LIBS} ascpp_test_support)
+    ascpp_target_defaults(${name})
+    target_precompile_headers(${name} REUSE_FROM ascpp_test_pch)
+    add_test(NAME ${name} COMMAND ${name} --log_level=message --report_level=short)
+    set_tests_properties(${name} PROPERTIES
+        ENVIRONMENT "ASCPP_SOURCE_DIR=${PROJECT_SOURCE_DIR};ASCPP_SPEC=${ASCPP_SPEC};ASCPP_BIN_DIR=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}")
+    if(ARG_LABELS)
+        set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
+    endif()
+    if(ARG_TIMEOUT)
+        set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+    endif()
+endfunction()

@@ -1,0 +1,83 @@
+// A coroutine HTTP/1.1 client over TLS with one bounded keep-alive connection pool per origin.
+// It knows nothing of App Store Connect.
+#pragma once
+
+#include <ascpp/async.hpp>
+#include <ascpp/http/error.hpp>
+#include <ascpp/http/request.hpp>
+#include <ascpp/http/response.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+namespace ascpp::http {
+
+struct client_options {
+    std::size_t max_connections_per_origin = 16;
+    std::size_t max_connections_total = 64;
+    std::size_t max_requests_per_connection = 1000;
+    std::chrono::milliseconds idle_timeout{30'000};
+
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::milliseconds request_timeout{120'000};
+    std::size_t max_response_body = 16 * 1024 * 1024;
+    // Size of each chunk read from a file_range body.
+    std::size_t file_chunk_size = 256 * 1024;
+
+    // An extra trusted CA (PEM), added to the system store.
+    std::optional<std::filesystem::path> ca_file;
+    // Plain http:// is refused except to loopback addresses unless this is set.
+    bool allow_plain_http = false;
+    // Turns off certificate and host-name verification. Never do this outside a throwaway test:
+    // the name is long on purpose.
+    bool dangerously_disable_tls_verification = false;
+};
+
+// Counters a user can read at any time (a consistent snapshot).
+struct client_stats {
+    std::uint64_t connections_opened = 0;
+    std::uint64_t connections_reused = 0;
+    std::uint64_t requests_retried = 0;
+    std::uint64_t requests_sent = 0;
+    std::uint64_t bytes_sent = 0;     // body and header bytes written to sockets
+    std::uint64_t bytes_received = 0; // body and header bytes read from sockets
+};
+
+// Safe to share between the threads of a multi-threaded io_context: pool state is guarded
+// internally, and each request runs on the caller's executor.
+class client {
+public:
+    client(asio::any_io_executor ex, client_options options = {});
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // Sends one request and reads the whole response. Throws transport_error. Any status code is
+    // a successful completion; interpreting it is the caller's job.
+    asio::awaitable<response> send(request req);
+
+    template <class CompletionToken = default_token>
+    auto async_send(request req, CompletionToken&& token = {}) {
+        return run_async(executor(), send(std::move(req)), std::forward<CompletionToken>(token));
+    }
+
+    client_stats stats() const;
+    const client_options& options() const noexcept;
+    asio::any_io_executor executor() const noexcept;
+
+    // Closes every idle connection now (in-flight requests finish normally).
+    void close_idle();
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace ascpp::http

@@ -1,0 +1,48 @@
+// Typed transport errors. Every failure of ascpp::http is thrown as an http::transport_error
+// whose code is one of these and whose message says what failed and where (never a header value
+// or body, which may hold secrets).
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <string>
+
+namespace ascpp::http {
+
+enum class errc {
+    resolve_failed = 1,   // the host name did not resolve
+    connect_failed,       // TCP connect refused or unreachable
+    tls_failed,           // TLS handshake failed (untrusted CA, wrong host name, expired, ...)
+    timed_out,            // connect, handshake or whole-request timeout
+    cancelled,            // the caller cancelled through the completion token's slot
+    protocol_error,       // malformed status line, headers or chunking
+    connection_closed,    // the peer closed before the response was complete
+    body_too_large,       // the response body exceeded the configured limit
+    invalid_url,          // not an absolute http(s) URL, or a scheme that is not allowed
+    insecure_scheme,      // plain http:// to a non-loopback host without explicit permission
+    file_error,           // a file-range body could not be read (missing, too short)
+    too_many_redirects,   // reserved: the client never follows redirects itself
+};
+
+const boost::system::error_category& category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), category()};
+}
+
+// Thrown by the transport. `code()` is an http::errc; what() names the origin and the step.
+class transport_error : public boost::system::system_error {
+public:
+    transport_error(errc e, const std::string& what_failed)
+        : boost::system::system_error(make_error_code(e), what_failed) {}
+    transport_error(boost::system::error_code ec, const std::string& what_failed)
+        : boost::system::system_error(ec, what_failed) {}
+};
+
+} // namespace ascpp::http
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<ascpp::http::errc> : std::true_type {};
+} // namespace boost::system
