@@ -1,0 +1,293 @@
+// ascpp::api::client: the 17 Background Assets operations of the App Store Connect API.
+//
+// Each operation is a coroutine (`co_await client.get_background_asset(id)`) with an
+// `async_xxx(..., CompletionToken)` twin for callbacks, futures and deferred operations. They
+// throw api_error (non-2xx), decode_error (a body of the wrong shape) or http::transport_error.
+//
+// The client signs and attaches the bearer token only to requests for the configured API origin;
+// the underlying http::client (http()) is shared with the upload layer, whose part PUTs go out
+// without it. Safe to use from several threads of one io_context. It must outlive every
+// operation and pager it started.
+#pragma once
+
+#include <ascpp/api/document.hpp>
+#include <ascpp/api/error.hpp>
+#include <ascpp/api/pager.hpp>
+#include <ascpp/api/query.hpp>
+#include <ascpp/api/rate_limit.hpp>
+#include <ascpp/api/requests.hpp>
+#include <ascpp/api/retry_policy.hpp>
+#include <ascpp/async.hpp>
+#include <ascpp/auth/private_key.hpp>
+#include <ascpp/auth/token_provider.hpp>
+#include <ascpp/http/client.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ascpp::api {
+
+struct client_config {
+    // The API origin (scheme, host, optional port), no path. Only this origin gets the token.
+    std::string base_url = "https://api.appstoreconnect.apple.com";
+    std::string key_id;
+    // The team's issuer id; absent for an individual key (tokens then carry sub "user").
+    std::optional<std::string> issuer_id;
+    // The key itself, or a .p8 file to load it from (one of the two is required).
+    std::optional<auth::private_key> private_key;
+    std::filesystem::path private_key_file;
+    // Optional `scope` claim of the tokens.
+    std::vector<std::string> token_scope;
+    std::chrono::seconds token_lifetime{1200};
+
+    // An extra trusted CA (PEM); overrides http.ca_file when set.
+    std::optional<std::filesystem::path> ca_file;
+    http::client_options http;
+    api::retry_policy retry;
+    // Keep requests within the X-Rate-Limit budget the server reports.
+    bool client_side_rate_limit = true;
+    std::string user_agent = "ascpp/0.1";
+};
+
+// Counters since the client was built; a consistent snapshot.
+struct client_stats {
+    std::uint64_t requests_sent = 0; // HTTP requests sent to the API, retries included
+    std::uint64_t retries = 0;       // of those, re-sent after a failure
+    std::uint64_t rate_limited = 0;  // 429 responses
+    std::uint64_t throttled = 0;     // requests the client-side limiter delayed
+    std::uint64_t api_errors = 0;    // operations that ended in api_error
+    // Requests sent per operationId (retries included).
+    std::map<std::string, std::uint64_t> requests_by_operation;
+};
+
+class client {
+public:
+    // Loads the key when only private_key_file is given; throws auth::key_error or
+    // std::invalid_argument (bad base_url, missing key id or key).
+    client(asio::any_io_executor ex, client_config config);
+    // Shares an existing transport (and its pools) instead of making one.
+    client(asio::any_io_executor ex, client_config config, std::shared_ptr<http::client> http);
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // ---- background assets (asset packs) ----
+    // 1. GET /v1/apps/{id}/backgroundAssets: the first page.
+    asio::awaitable<page<background_asset>> list_background_assets(std::string app_id,
+                                                                   background_assets_query q = {});
+    pager<background_asset> paginate_background_assets(std::string app_id,
+                                                       background_assets_query q = {});
+    // 2. GET /v1/apps/{id}/relationships/backgroundAssets
+    asio::awaitable<page<resource_identifier>> list_background_asset_ids(std::string app_id,
+                                                                         linkages_query q = {});
+    pager<resource_identifier> paginate_background_asset_ids(std::string app_id,
+                                                             linkages_query q = {});
+    // 3. POST /v1/backgroundAssets
+    asio::awaitable<document<background_asset>>
+    create_background_asset(background_asset_create_request body);
+    // 4. GET /v1/backgroundAssets/{id}
+    asio::awaitable<document<background_asset>> get_background_asset(std::string id,
+                                                                     background_asset_query q = {});
+    // 5. PATCH /v1/backgroundAssets/{id} (body.id is the id)
+    asio::awaitable<document<background_asset>>
+    update_background_asset(background_asset_update_request body);
+
+    // ---- versions ----
+    // 6. GET /v1/backgroundAssets/{id}/versions
+    asio::awaitable<page<background_asset_version>>
+    list_background_asset_versions(std::string background_asset_id,
+                                   background_asset_versions_query q = {});
+    pager<background_asset_version>
+    paginate_background_asset_versions(std::string background_asset_id,
+                                       background_asset_versions_query q = {});
+    // 7. GET /v1/backgroundAssets/{id}/relationships/versions
+    asio::awaitable<page<resource_identifier>>
+    list_background_asset_version_ids(std::string background_asset_id, linkages_query q = {});
+    pager<resource_identifier>
+    paginate_background_asset_version_ids(std::string background_asset_id, linkages_query q = {});
+    // 8. POST /v1/backgroundAssetVersions
+    asio::awaitable<document<background_asset_version>>
+    create_background_asset_version(background_asset_version_create_request body);
+    // 9. GET /v1/backgroundAssetVersions/{id}
+    asio::awaitable<document<background_asset_version>>
+    get_background_asset_version(std::string id, background_asset_version_query q = {});
+
+    // ---- upload files ----
+    // 10. GET /v1/backgroundAssetVersions/{id}/backgroundAssetUploadFiles
+    asio::awaitable<page<background_asset_upload_file>>
+    list_background_asset_upload_files(std::string version_id,
+                                       background_asset_upload_files_query q = {});
+    pager<background_asset_upload_file>
+    paginate_background_asset_upload_files(std::string version_id,
+                                           background_asset_upload_files_query q = {});
+    // 11. GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles
+    asio::awaitable<page<resource_identifier>>
+    list_background_asset_upload_file_ids(std::string version_id, linkages_query q = {});
+    pager<resource_identifier> paginate_background_asset_upload_file_ids(std::string version_id,
+                                                                         linkages_query q = {});
+    // 12. POST /v1/backgroundAssetUploadFiles (reserve; the response has the upload operations)
+    asio::awaitable<document<background_asset_upload_file>>
+    create_background_asset_upload_file(background_asset_upload_file_create_request body);
+    // 13. GET /v1/backgroundAssetUploadFiles/{id}
+    asio::awaitable<document<background_asset_upload_file>>
+    get_background_asset_upload_file(std::string id, background_asset_upload_file_query q = {});
+    // 14. PATCH /v1/backgroundAssetUploadFiles/{id} (commit; body.id is the id)
+    asio::awaitable<document<background_asset_upload_file>>
+    update_background_asset_upload_file(background_asset_upload_file_update_request body);
+
+    // ---- releases ----
+    // 15. GET /v1/backgroundAssetVersionInternalBetaReleases/{id}
+    asio::awaitable<document<internal_beta_release>>
+    get_internal_beta_release(std::string id, release_query q = {});
+    // 16. GET /v1/backgroundAssetVersionExternalBetaReleases/{id}
+    asio::awaitable<document<external_beta_release>>
+    get_external_beta_release(std::string id, release_query q = {});
+    // 17. GET /v1/backgroundAssetVersionAppStoreReleases/{id}
+    asio::awaitable<document<app_store_release>> get_app_store_release(std::string id,
+                                                                       release_query q = {});
+
+    // ---- completion-token twins ----
+    template <class CompletionToken = default_token>
+    auto async_list_background_assets(std::string app_id, background_assets_query q = {},
+                                      CompletionToken&& token = {}) {
+        return run_async(executor(), list_background_assets(std::move(app_id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_list_background_asset_ids(std::string app_id, linkages_query q = {},
+                                         CompletionToken&& token = {}) {
+        return run_async(executor(), list_background_asset_ids(std::move(app_id), q),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_create_background_asset(background_asset_create_request body,
+                                       CompletionToken&& token = {}) {
+        return run_async(executor(), create_background_asset(std::move(body)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_background_asset(std::string id, background_asset_query q = {},
+                                    CompletionToken&& token = {}) {
+        return run_async(executor(), get_background_asset(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_update_background_asset(background_asset_update_request body,
+                                       CompletionToken&& token = {}) {
+        return run_async(executor(), update_background_asset(std::move(body)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_list_background_asset_versions(std::string background_asset_id,
+                                              background_asset_versions_query q = {},
+                                              CompletionToken&& token = {}) {
+        return run_async(
+            executor(),
+            list_background_asset_versions(std::move(background_asset_id), std::move(q)),
+            std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_list_background_asset_version_ids(std::string background_asset_id,
+                                                 linkages_query q = {},
+                                                 CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         list_background_asset_version_ids(std::move(background_asset_id), q),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_create_background_asset_version(background_asset_version_create_request body,
+                                               CompletionToken&& token = {}) {
+        return run_async(executor(), create_background_asset_version(std::move(body)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_background_asset_version(std::string id, background_asset_version_query q = {},
+                                            CompletionToken&& token = {}) {
+        return run_async(executor(), get_background_asset_version(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_list_background_asset_upload_files(std::string version_id,
+                                                  background_asset_upload_files_query q = {},
+                                                  CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         list_background_asset_upload_files(std::move(version_id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_list_background_asset_upload_file_ids(std::string version_id, linkages_query q = {},
+                                                     CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         list_background_asset_upload_file_ids(std::move(version_id), q),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_create_background_asset_upload_file(background_asset_upload_file_create_request body,
+                                                   CompletionToken&& token = {}) {
+        return run_async(executor(), create_background_asset_upload_file(std::move(body)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_background_asset_upload_file(std::string id,
+                                                background_asset_upload_file_query q = {},
+                                                CompletionToken&& token = {}) {
+        return run_async(executor(), get_background_asset_upload_file(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_update_background_asset_upload_file(background_asset_upload_file_update_request body,
+                                                   CompletionToken&& token = {}) {
+        return run_async(executor(), update_background_asset_upload_file(std::move(body)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_internal_beta_release(std::string id, release_query q = {},
+                                         CompletionToken&& token = {}) {
+        return run_async(executor(), get_internal_beta_release(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_external_beta_release(std::string id, release_query q = {},
+                                         CompletionToken&& token = {}) {
+        return run_async(executor(), get_external_beta_release(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_get_app_store_release(std::string id, release_query q = {},
+                                     CompletionToken&& token = {}) {
+        return run_async(executor(), get_app_store_release(std::move(id), std::move(q)),
+                         std::forward<CompletionToken>(token));
+    }
+
+    // ---- state ----
+    // The transport, shared with the upload layer (its requests carry no token).
+    http::client& http() noexcept;
+    std::shared_ptr<http::client> shared_http() const noexcept;
+    auth::token_provider& tokens() noexcept;
+    asio::any_io_executor executor() const noexcept;
+    const client_config& config() const noexcept;
+    // "https://host[:port]" of the API, as the origin check compares it.
+    const std::string& api_origin() const noexcept;
+
+    client_stats stats() const;
+    rate_limit_status rate_limit() const;
+
+private:
+    template <class T>
+    friend class pager;
+    template <class T>
+    asio::awaitable<page<T>> fetch_page(const std::string& operation, const std::string& url);
+
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace ascpp::api

@@ -1,0 +1,87 @@
+// Errors of the API layer.
+//  - api_error: the service answered with a non-2xx status (the ErrorResponse is decoded).
+//  - decode_error: a 2xx body (or a model) did not have the shape the spec declares.
+// Transport failures stay ascpp::http::transport_error, so callers can tell "the network failed"
+// from "the service said no".
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ascpp::api {
+
+// ErrorSourcePointer {pointer} or ErrorSourceParameter {parameter}.
+struct error_source {
+    std::optional<std::string> pointer;   // RFC 6901 JSON Pointer into the request body
+    std::optional<std::string> parameter; // the offending query parameter
+    friend bool operator==(const error_source&, const error_source&) = default;
+};
+
+// ResponseError: one entry of ErrorResponse.errors.
+struct response_error {
+    std::optional<std::string> id;
+    std::string status; // the HTTP status as a string, e.g. "409"
+    std::string code;   // hierarchical, dot-separated: match by prefix (has_code)
+    std::string title;
+    std::optional<std::string> detail;
+    std::optional<error_source> source;
+    std::optional<boost::json::object> links; // ErrorLinks, kept as sent
+    std::optional<boost::json::object> meta;  // free-form (e.g. associatedErrors)
+    boost::json::object unknown;
+
+    // Whether `code` is `prefix` or starts with `prefix` followed by '.'.
+    bool has_code(std::string_view prefix) const noexcept;
+
+    friend bool operator==(const response_error&, const response_error&) = default;
+};
+
+void tag_invoke(boost::json::value_from_tag, boost::json::value&, const error_source&);
+error_source tag_invoke(boost::json::value_to_tag<error_source>, const boost::json::value&);
+void tag_invoke(boost::json::value_from_tag, boost::json::value&, const response_error&);
+response_error tag_invoke(boost::json::value_to_tag<response_error>, const boost::json::value&);
+
+// A non-2xx response of the App Store Connect API.
+class api_error : public std::runtime_error {
+public:
+    // `operation` is the spec's operationId; `body` is the raw response body (decoded when it is
+    // an ErrorResponse; otherwise a short excerpt is kept).
+    api_error(unsigned status, std::string operation, std::string request_id,
+              std::string_view body);
+
+    unsigned status() const noexcept { return status_; }
+    // operationId of the request that failed, e.g. "backgroundAssets_createInstance".
+    const std::string& operation() const noexcept { return operation_; }
+    // Every entry of ErrorResponse.errors (empty when the body was not an ErrorResponse).
+    const std::vector<response_error>& errors() const noexcept { return errors_; }
+    // The request id the server sent (x-request-id, or apple-request-id / x-apple-request-uuid),
+    // empty when none; quote it when asking Apple for help.
+    const std::string& request_id() const noexcept { return request_id_; }
+    // The start of a body that was not an ErrorResponse (e.g. a plain-text 406), else empty.
+    const std::string& body_excerpt() const noexcept { return body_excerpt_; }
+
+    // Whether any entry's code matches `prefix` (see response_error::has_code).
+    bool has_code(std::string_view prefix) const noexcept;
+    // The first entry's code, or empty.
+    std::string_view code() const noexcept;
+
+private:
+    unsigned status_;
+    std::string operation_;
+    std::string request_id_;
+    std::vector<response_error> errors_;
+    std::string body_excerpt_;
+};
+
+// A body did not match the shape the spec declares. what() names the JSON location.
+class decode_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+} // namespace ascpp::api
