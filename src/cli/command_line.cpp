@@ -330,14 +330,17 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
         }
         std::string message = e.what();
         // CLI11 reports an unknown command word as a missing subcommand; say what it was.
+        // Unmatched words fall through to the root, so look there too.
         auto rest = deepest->remaining();
+        if (rest.empty())
+            rest = app.remaining();
         if (dynamic_cast<const CLI::RequiredError*>(&e) && !rest.empty() &&
             !deepest->get_subcommands({}).empty() && !rest.front().starts_with("-")) {
             std::string choices;
             for (const auto* sub : deepest->get_subcommands({}))
                 choices += (choices.empty() ? "" : ", ") + sub->get_name();
-            message = "'" + rest.front() + "' is not a command of '" + where + "' (commands: " +
-                      choices + ")";
+            message = "'" + rest.front() + "' is not a command of '" + where +
+                      "' (commands: " + choices + ")";
         }
         err << "ascpp: " << message << "\nRun '" << where << " --help' for usage.\n";
         return static_cast<int>(exit_code::usage);
