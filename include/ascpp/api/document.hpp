@@ -6,6 +6,7 @@
 #include <ascpp/api/background_asset.hpp>
 #include <ascpp/api/background_asset_upload_file.hpp>
 #include <ascpp/api/background_asset_version.hpp>
+#include <ascpp/api/error.hpp>
 #include <ascpp/api/json_api.hpp>
 #include <ascpp/api/release.hpp>
 
@@ -16,6 +17,7 @@
 #include <boost/json/value_to.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -113,6 +115,16 @@ const boost::json::object& document_object(const boost::json::value& v, std::str
 boost::json::object document_unknown(const boost::json::object& o);
 // The `data` member of a list document; throws decode_error when it is not an array.
 const boost::json::array& data_array(const boost::json::object& o);
+// Rethrows `e` with its JSON Pointer under `prefix` (e.g. "/data").
+[[noreturn]] void rethrow_at(const decode_error& e, std::string_view prefix);
+template <class T>
+T decode_member(const boost::json::value& v, std::string_view prefix) {
+    try {
+        return boost::json::value_to<T>(v);
+    } catch (const decode_error& e) {
+        rethrow_at(e, prefix);
+    }
+}
 } // namespace detail
 
 template <class T>
@@ -129,10 +141,10 @@ template <class T>
 document<T> tag_invoke(boost::json::value_to_tag<document<T>>, const boost::json::value& v) {
     const auto& o = detail::document_object(v, "document");
     document<T> d;
-    d.data = boost::json::value_to<T>(o.at("data"));
+    d.data = detail::decode_member<T>(o.at("data"), "/data");
     if (auto it = o.find("included"); it != o.end() && !it->value().is_null())
         d.included = boost::json::value_to<included_resources>(it->value());
-    d.links = boost::json::value_to<document_links>(o.at("links"));
+    d.links = detail::decode_member<document_links>(o.at("links"), "/links");
     d.unknown = detail::document_unknown(o);
     return d;
 }
@@ -159,13 +171,13 @@ page<T> tag_invoke(boost::json::value_to_tag<page<T>>, const boost::json::value&
     page<T> p;
     const auto& data = detail::data_array(o);
     p.data.reserve(data.size());
-    for (const auto& item : data)
-        p.data.push_back(boost::json::value_to<T>(item));
+    for (std::size_t i = 0; i < data.size(); ++i)
+        p.data.push_back(detail::decode_member<T>(data[i], "/data/" + std::to_string(i)));
     if (auto it = o.find("included"); it != o.end() && !it->value().is_null())
         p.included = boost::json::value_to<included_resources>(it->value());
-    p.links = boost::json::value_to<paged_document_links>(o.at("links"));
+    p.links = detail::decode_member<paged_document_links>(o.at("links"), "/links");
     if (auto it = o.find("meta"); it != o.end() && !it->value().is_null())
-        p.meta = boost::json::value_to<paging_information>(it->value());
+        p.meta = detail::decode_member<paging_information>(it->value(), "/meta");
     p.unknown = detail::document_unknown(o);
     return p;
 }

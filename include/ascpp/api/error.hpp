@@ -46,6 +46,10 @@ error_source tag_invoke(boost::json::value_to_tag<error_source>, const boost::js
 void tag_invoke(boost::json::value_from_tag, boost::json::value&, const response_error&);
 response_error tag_invoke(boost::json::value_to_tag<response_error>, const boost::json::value&);
 
+namespace detail {
+struct parsed_error_body;
+}
+
 // A non-2xx response of the App Store Connect API.
 class api_error : public std::runtime_error {
 public:
@@ -71,6 +75,9 @@ public:
     std::string_view code() const noexcept;
 
 private:
+    api_error(unsigned status, std::string operation, std::string request_id,
+              detail::parsed_error_body&& body);
+
     unsigned status_;
     std::string operation_;
     std::string request_id_;
@@ -78,10 +85,18 @@ private:
     std::string body_excerpt_;
 };
 
-// A body did not match the shape the spec declares. what() names the JSON location.
+// A body did not match the shape the spec declares (a 2xx response, or a request body the
+// simulator decodes). pointer() is the RFC 6901 JSON Pointer of the offending member ("" for
+// the root), usable as an ErrorResponse `source.pointer`.
 class decode_error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    decode_error(std::string pointer, std::string problem);
+    const std::string& pointer() const noexcept { return pointer_; }
+    const std::string& problem() const noexcept { return problem_; }
+
+private:
+    std::string pointer_;
+    std::string problem_;
 };
 
 } // namespace ascpp::api
