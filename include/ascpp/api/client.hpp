@@ -47,6 +47,9 @@ struct client_config {
     // Optional `scope` claim of the tokens.
     std::vector<std::string> token_scope;
     std::chrono::seconds token_lifetime{1200};
+    // Use this provider instead of building one from the fields above (e.g. to share one
+    // between clients, or to give it a test clock). key_id and the key are then not needed.
+    std::shared_ptr<auth::token_provider> token_provider;
 
     // An extra trusted CA (PEM); overrides http.ca_file when set.
     std::optional<std::filesystem::path> ca_file;
