@@ -1,0 +1,235 @@
+#include "file_hash_pass.hpp"
+
+#include <ascpp/upload/hasher.hpp>
+#include <ascpp/upload/upload_error.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace ascpp::upload {
+
+std::string_view to_string(hash_algorithm a) noexcept {
+    return a == hash_algorithm::md5 ? "MD5" : "SHA_256";
+}
+
+std::string_view to_string(upload_errc e) noexcept {
+    switch (e) {
+    case upload_errc::invalid_operations:
+        return "invalid_operations";
+    case upload_errc::file_error:
+        return "file_error";
+    case upload_errc::file_changed:
+        return "file_changed";
+    case upload_errc::part_failed:
+        return "part_failed";
+    case upload_errc::checksum_mismatch:
+        return "checksum_mismatch";
+    case upload_errc::journal_mismatch:
+        return "journal_mismatch";
+    case upload_errc::journal_error:
+        return "journal_error";
+    case upload_errc::not_awaiting_upload:
+        return "not_awaiting_upload";
+    case upload_errc::commit_failed:
+        return "commit_failed";
+    }
+    return "unknown";
+}
+
+std::string digest::hex() const {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[bytes[i] >> 4]);
+        out.push_back(digits[bytes[i] & 0x0f]);
+    }
+    return out;
+}
+
+digest digest_from_hex(std::string_view hex, std::size_t expected_size) {
+    if (hex.size() >= 2 && hex.front() == '"' && hex.back() == '"')
+        hex = hex.substr(1, hex.size() - 2);
+    digest d;
+    if (expected_size > d.bytes.size() || hex.size() != expected_size * 2)
+        return {};
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < expected_size; ++i) {
+        int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return {};
+        d.bytes[i] = static_cast<unsigned char>(hi << 4 | lo);
+    }
+    d.size = expected_size;
+    return d;
+}
+
+void hasher::ctx_deleter::operator()(void* p) const noexcept {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(p));
+}
+
+hasher::hasher(hash_algorithm a) : algorithm_(a), ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_)
+        throw std::bad_alloc();
+    reset();
+}
+
+hasher::~hasher() = default;
+hasher::hasher(hasher&&) noexcept = default;
+hasher& hasher::operator=(hasher&&) noexcept = default;
+
+void hasher::reset() {
+    const EVP_MD* md = algorithm_ == hash_algorithm::md5 ? EVP_md5() : EVP_sha256();
+    if (EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), md, nullptr) != 1)
+        throw std::runtime_error("OpenSSL: digest initialisation failed");
+}
+
+void hasher::update(std::span<const unsigned char> bytes) {
+    if (!bytes.empty() &&
+        EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_.get()), bytes.data(), bytes.size()) != 1)
+        throw std::runtime_error("OpenSSL: digest update failed");
+}
+
+void hasher::update(std::string_view bytes) {
+    update({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+}
+
+digest hasher::finish() {
+    digest d;
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), d.bytes.data(), &n) != 1)
+        throw std::runtime_error("OpenSSL: digest finalisation failed");
+    d.size = n;
+    reset();
+    return d;
+}
+
+digest md5_of(std::span<const unsigned char> bytes) {
+    hasher h(hash_algorithm::md5);
+    h.update(bytes);
+    return h.finish();
+}
+
+digest md5_of(std::string_view bytes) {
+    hasher h(hash_algorithm::md5);
+    h.update(bytes);
+    return h.finish();
+}
+
+digest sha256_of(std::string_view bytes) {
+    hasher h(hash_algorithm::sha_256);
+    h.update(bytes);
+    return h.finish();
+}
+
+digest composite_md5(std::span<const digest> part_md5s_in_part_order) {
+    hasher h(hash_algorithm::md5);
+    for (const auto& d : part_md5s_in_part_order)
+        h.update(d.view());
+    return h.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+asio::any_io_executor hashing_executor() {
+    // Half the cores (at least one) hash; the rest stay free for the io_context threads. The
+    // pool lives until exit; passes are short-lived jobs posted to it.
+    static asio::thread_pool pool(std::max(1u, std::thread::hardware_concurrency() / 2));
+    return pool.get_executor();
+}
+
+file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,
+                               hash_algorithm algorithm, std::uint64_t max_lead,
+                               std::size_t block_size)
+    : path_(std::move(path)), size_(size), algorithm_(algorithm),
+      max_lead_(std::max<std::uint64_t>(max_lead, block_size)), block_size_(block_size),
+      wake_(hashing_executor()) {}
+
+bool file_hash_pass::may_read_at(std::uint64_t pos) const noexcept {
+    return pos < frontier_.load() + max_lead_;
+}
+
+void file_hash_pass::set_frontier(std::uint64_t offset) {
+    auto cur = frontier_.load();
+    while (offset > cur && !frontier_.compare_exchange_weak(cur, offset)) {
+    }
+    wake_.notify_all();
+}
+
+namespace {
+struct fd_closer {
+    int fd;
+    ~fd_closer() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+} // namespace
+
+asio::awaitable<digest> file_hash_pass::run() {
+    fd_closer file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0)
+        throw upload_error(upload_errc::file_error,
+                           "cannot open " + path_.string() + ": " + std::strerror(errno));
+    ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    hasher h(algorithm_);
+    std::vector<unsigned char> buffer(block_size_);
+    std::uint64_t pos = 0;
+    auto ex = co_await asio::this_coro::executor;
+    while (pos < size_) {
+        if (!may_read_at(pos)) {
+            // Too far ahead of the sends: park until the frontier moves (or cancellation).
+            co_await wake_.async_wait_unless([this, pos] { return may_read_at(pos); },
+                                             asio::use_awaitable);
+            continue;
+        }
+        std::uint64_t limit = std::min(size_, frontier_.load() + max_lead_);
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(block_size_, limit - pos));
+        ssize_t n = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(pos));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw upload_error(upload_errc::file_error,
+                               "cannot read " + path_.string() + ": " + std::strerror(errno));
+        }
+        if (n == 0)
+            throw upload_error(upload_errc::file_changed,
+                               path_.string() + " became shorter while it was being uploaded");
+        h.update(std::span<const unsigned char>(buffer.data(), static_cast<std::size_t>(n)));
+        pos += static_cast<std::uint64_t>(n);
+        position_.store(pos);
+        // Let the other passes on the pool have a turn between blocks (and notice cancellation).
+        co_await asio::post(ex, asio::use_awaitable);
+    }
+    co_return h.finish();
+}
+
+} // namespace detail
+} // namespace ascpp::upload
