@@ -160,6 +160,14 @@ struct client::impl {
         return std::chrono::milliseconds(static_cast<std::int64_t>(jitter(rng)));
     }
 
+    // One request per (hour / limit) is what a rolling hourly window frees on average.
+    std::chrono::milliseconds probe_interval() const {
+        if (limit.last && limit.last->hour_limit && *limit.last->hour_limit > 0)
+            return std::max<std::chrono::milliseconds>(
+                100ms, std::chrono::milliseconds(3'600'000 / *limit.last->hour_limit));
+        return 1000ms;
+    }
+
     // Keeps requests within the budget the last X-Rate-Limit reported: once as many requests
     // were sent since as the server said remained, further requests wait, letting one probe
     // through per (hour / limit) to learn whether the rolling window has freed capacity.
@@ -178,12 +186,8 @@ struct client::impl {
                     co_return;
                 }
                 auto now = std::chrono::steady_clock::now();
-                std::chrono::milliseconds interval = 1000ms;
-                if (limit.last->hour_limit && *limit.last->hour_limit > 0)
-                    interval = std::max<std::chrono::milliseconds>(
-                        100ms, std::chrono::milliseconds(3'600'000 / *limit.last->hour_limit));
                 if (now >= next_probe) {
-                    next_probe = now + interval;
+                    next_probe = now + probe_interval();
                     ++limit.sent_since_observed;
                     ++in_flight;
                     co_return;
@@ -213,6 +217,10 @@ struct client::impl {
                 limit.observed = std::chrono::system_clock::now();
                 // Requests still in flight were sent but may not be counted in this figure yet.
                 limit.sent_since_observed = in_flight;
+                // Spent: the next request waits one probe interval instead of going at once.
+                if (limit.last->hour_remaining && *limit.last->hour_remaining <= 0)
+                    next_probe =
+                        std::max(next_probe, std::chrono::steady_clock::now() + probe_interval());
             }
         if (r->status == 429) {
             ++limit.rate_limited;
