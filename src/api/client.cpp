@@ -236,6 +236,24 @@ struct client::impl {
             ++stats.retries;
     }
 
+    // The token is taken after any wait for budget, so it is fresh when the request leaves.
+    http::request make_request(verb method, const boost::urls::url& url,
+                               const std::optional<std::string>& body) const {
+        http::request req;
+        req.method = method;
+        req.url = url;
+        req.headers.set(beast_http::field::authorization, tokens->authorization());
+        req.headers.set(beast_http::field::accept, "application/json");
+        req.headers.set(beast_http::field::user_agent, config.user_agent);
+        if (body) {
+            req.headers.set(beast_http::field::content_type, "application/json");
+            req.body = *body;
+        }
+        // POST creates: the transport must not replay it on a fresh connection by itself.
+        req.idempotent = method != verb::post;
+        return req;
+    }
+
     // Sends one API request with auth, budget, retries and error mapping. Returns a 2xx response.
     asio::awaitable<http::response> execute(std::string operation, verb method,
                                             boost::urls::url url, std::optional<std::string> body) {
@@ -247,20 +265,13 @@ struct client::impl {
         bool renewed_after_401 = false;
         for (unsigned attempt = 1;; ++attempt) {
             co_await acquire_budget();
-
             http::request req;
-            req.method = method;
-            req.url = url;
-            req.headers.set(beast_http::field::authorization, tokens->authorization());
-            req.headers.set(beast_http::field::accept, "application/json");
-            req.headers.set(beast_http::field::user_agent, config.user_agent);
-            if (body) {
-                req.headers.set(beast_http::field::content_type, "application/json");
-                req.body = *body;
+            try {
+                req = make_request(method, url, body);
+            } catch (...) {
+                finished(nullptr);
+                throw;
             }
-            // POST creates: the transport must not replay it on a fresh connection by itself.
-            req.idempotent = method != verb::post;
-
             count_sent(operation, attempt > 1);
             http::response resp;
             try {
