@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -60,6 +61,10 @@ std::string digest::hex() const {
         out.push_back(digits[bytes[i] & 0x0f]);
     }
     return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const digest& d) {
+    return os << d.hex();
 }
 
 digest digest_from_hex(std::string_view hex, std::size_t expected_size) {

@@ -2,16 +2,11 @@
 #include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/limiter.hpp>
 
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/execution.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/system_executor.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <algorithm>
@@ -24,24 +19,6 @@
 
 namespace ascpp::upload {
 
-namespace {
-
-// Runs a completion on the handler's own executor (never inline in the caller of notify or
-// release, which may hold locks or be another upload's strand).
-template <class Handler, class Executor, class... Args>
-void deliver(Handler handler, const Executor& fallback, Args... args) {
-    // any_completion_executor cannot be given to asio::post in Boost 1.81 (it only *prefers*
-    // blocking.never), so submit through the execution interface with the same properties.
-    auto ex =
-        asio::prefer(asio::get_associated_executor(handler, fallback),
-                     asio::execution::blocking.never, asio::execution::outstanding_work.tracked);
-    ex.execute([h = std::move(handler), ... a = std::move(args)]() mutable {
-        std::move(h)(std::move(a)...);
-    });
-}
-
-} // namespace
-
 // ---------------------------------------------------------------------------------------------
 // wait_queue
 
@@ -49,17 +26,15 @@ namespace detail {
 
 struct wait_queue::state {
     struct waiter {
-        asio::any_completion_handler<signature> handler;
+        parked handler;
         bool done = false;
     };
-    explicit state(asio::any_io_executor ex) : fallback(std::move(ex)) {}
-
-    asio::any_io_executor fallback;
-    mutable std::mutex mutex;
+    std::mutex mutex;
     std::list<std::shared_ptr<waiter>> waiters;
 
-    // Takes a waiter out (under the lock) and returns its handler for delivery outside it.
-    asio::any_completion_handler<signature> take(const std::shared_ptr<waiter>& w) {
+    // Takes a waiter out (under the lock); the caller completes it after unlocking.
+    // By value: callers pass waiters.front(), which remove() destroys.
+    parked take(std::shared_ptr<waiter> w) {
         w->done = true;
         waiters.remove(w);
         return std::move(w->handler);
@@ -67,30 +42,28 @@ struct wait_queue::state {
 };
 
 wait_queue::wait_queue(asio::any_io_executor fallback)
-    : state_(std::make_shared<state>(std::move(fallback))) {}
+    : fallback_(std::move(fallback)), state_(std::make_shared<state>()) {}
 
 wait_queue::~wait_queue() {
     // Nobody may be left waiting on a queue that goes away: wake them with an error.
     notify_all(asio::error::operation_aborted);
 }
 
-void wait_queue::park(asio::any_completion_handler<signature> handler,
-                      std::function<bool()> ready) {
+void wait_queue::park(parked handler, asio::cancellation_slot slot, std::function<bool()> ready) {
     auto w = std::make_shared<state::waiter>();
     // The slot is assigned before the waiter becomes visible to notifiers, so a resumption on
     // another thread can never race with this assignment. It holds the state and the waiter,
     // not the queue, because it may outlive both the wait and the queue object.
-    if (auto slot = asio::get_associated_cancellation_slot(handler); slot.is_connected()) {
+    if (slot.is_connected()) {
         slot.assign([s = state_, w](asio::cancellation_type) {
-            asio::any_completion_handler<signature> h;
+            parked h;
             {
                 std::lock_guard lock(s->mutex);
                 if (w->done)
                     return;
                 h = s->take(w);
             }
-            deliver(std::move(h), s->fallback,
-                    boost::system::error_code(asio::error::operation_aborted));
+            h.complete(asio::error::operation_aborted);
         });
     }
     {
@@ -102,30 +75,31 @@ void wait_queue::park(asio::any_completion_handler<signature> handler,
         }
         w->done = true;
     }
-    deliver(std::move(handler), state_->fallback, boost::system::error_code{});
+    handler.complete(boost::system::error_code{});
 }
 
 std::size_t wait_queue::notify_all(boost::system::error_code ec) {
-    std::vector<asio::any_completion_handler<signature>> ready;
+    std::vector<parked> ready;
     {
         std::lock_guard lock(state_->mutex);
+        ready.reserve(state_->waiters.size());
         while (!state_->waiters.empty())
             ready.push_back(state_->take(state_->waiters.front()));
     }
     for (auto& h : ready)
-        deliver(std::move(h), state_->fallback, ec);
+        h.complete(ec);
     return ready.size();
 }
 
 bool wait_queue::notify_one(boost::system::error_code ec) {
-    asio::any_completion_handler<signature> h;
+    parked h;
     {
         std::lock_guard lock(state_->mutex);
         if (state_->waiters.empty())
             return false;
         h = state_->take(state_->waiters.front());
     }
-    deliver(std::move(h), state_->fallback, ec);
+    h.complete(ec);
     return true;
 }
 
@@ -142,14 +116,14 @@ std::size_t wait_queue::size() const {
 struct limiter::state {
     struct waiter {
         std::string host;
-        asio::any_completion_handler<signature> handler;
+        parked handler;
         bool done = false;
     };
 
     explicit state(limiter_options o) : options(o) {}
 
     const limiter_options options;
-    mutable std::mutex mutex;
+    std::mutex mutex;
     std::list<std::shared_ptr<waiter>> waiters;
     std::map<std::string, std::size_t, std::less<>> per_host;
     std::size_t active = 0;
@@ -178,12 +152,12 @@ limiter::limiter(limiter_options options)
 
 limiter::~limiter() = default;
 
-void limiter::enqueue(std::string host, asio::any_completion_handler<signature> handler) {
+void limiter::enqueue(std::string host, parked handler, asio::cancellation_slot slot) {
     auto w = std::make_shared<state::waiter>();
     // Assigned before the waiter is visible to release() on other threads (see wait_queue).
-    if (auto slot = asio::get_associated_cancellation_slot(handler); slot.is_connected()) {
+    if (slot.is_connected()) {
         slot.assign([s = state_, w](asio::cancellation_type) {
-            asio::any_completion_handler<signature> h;
+            parked h;
             {
                 std::lock_guard lock(s->mutex);
                 if (w->done)
@@ -192,26 +166,27 @@ void limiter::enqueue(std::string host, asio::any_completion_handler<signature> 
                 s->waiters.remove(w);
                 h = std::move(w->handler);
             }
-            deliver(std::move(h), asio::system_executor(),
-                    boost::system::error_code(asio::error::operation_aborted), permit{});
+            h.complete(asio::error::operation_aborted, permit{});
         });
     }
     permit now;
     {
         std::lock_guard lock(state_->mutex);
-        if (state_->waiters.empty() && state_->allows(host)) {
-            w->done = true;
-            state_->take_slot(host);
-            now = permit(state_, std::move(host));
-        } else {
+        // Waiters still queued are held back by their own host's limit (release() hands out
+        // everything else), so only those of the same host are ahead of this one.
+        bool same_host_waiting = std::any_of(state_->waiters.begin(), state_->waiters.end(),
+                                             [&](const auto& q) { return q->host == host; });
+        if (same_host_waiting || !state_->allows(host)) {
             w->host = std::move(host);
             w->handler = std::move(handler);
             state_->waiters.push_back(w);
             return;
         }
+        w->done = true;
+        state_->take_slot(host);
+        now = permit(state_, std::move(host));
     }
-    deliver(std::move(handler), asio::system_executor(), boost::system::error_code{},
-            std::move(now));
+    handler.complete(boost::system::error_code{}, std::move(now));
 }
 
 limiter_stats limiter::stats() const {
@@ -247,7 +222,7 @@ void limiter::permit::release() noexcept {
     if (!state_)
         return;
     auto s = std::move(state_);
-    std::vector<std::pair<asio::any_completion_handler<signature>, permit>> ready;
+    std::vector<std::pair<parked, permit>> ready;
     {
         std::lock_guard lock(s->mutex);
         --s->active;
@@ -269,8 +244,7 @@ void limiter::permit::release() noexcept {
     }
     try {
         for (auto& [h, p] : ready)
-            deliver(std::move(h), asio::system_executor(), boost::system::error_code{},
-                    std::move(p));
+            h.complete(boost::system::error_code{}, std::move(p));
     } catch (...) {
         // post only fails on allocation failure; the permits then release themselves.
     }

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +29,7 @@ struct digest {
     friend bool operator==(const digest& a, const digest& b) noexcept {
         return a.size == b.size && a.bytes == b.bytes;
     }
+    friend std::ostream& operator<<(std::ostream& os, const digest& d);
 };
 
 // Parses lowercase or uppercase hex (optionally wrapped in double quotes, as an ETag is) into a

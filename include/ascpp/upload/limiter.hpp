@@ -10,8 +10,11 @@
 
 #include <ascpp/async.hpp>
 
-#include <boost/asio/any_completion_handler.hpp>
+#include <ascpp/upload/detail/parked_handler.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
@@ -66,12 +69,14 @@ public:
 
     // Completes with a permit once both limits allow one more upload to `host`, or with
     // operation_aborted when cancelled through the token's cancellation slot while waiting.
+    // Handlers without an executor of their own (plain callbacks, futures) complete on the
+    // system executor.
     template <class CompletionToken = default_token>
     auto async_acquire(std::string host, CompletionToken&& token = {}) {
         return asio::async_initiate<CompletionToken, signature>(
             [this](auto handler, std::string host) {
-                enqueue(std::move(host),
-                        asio::any_completion_handler<signature>(std::move(handler)));
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                enqueue(std::move(host), parked(std::move(handler), asio::system_executor()), slot);
             },
             token, std::move(host));
     }
@@ -83,7 +88,8 @@ public:
     static std::shared_ptr<limiter> process_default();
 
 private:
-    void enqueue(std::string host, asio::any_completion_handler<signature> handler);
+    using parked = detail::parked_handler<boost::system::error_code, permit>;
+    void enqueue(std::string host, parked handler, asio::cancellation_slot slot);
     limiter_options options_;
     std::shared_ptr<state> state_;
 };

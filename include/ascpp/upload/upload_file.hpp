@@ -27,6 +27,7 @@
 
 #include <ascpp/api/client.hpp>
 #include <ascpp/async.hpp>
+#include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/journal.hpp>
 #include <ascpp/upload/limiter.hpp>
@@ -38,27 +39,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace ascpp::upload {
-
-// Per-part retries.
-struct retry_options {
-    unsigned max_attempts = 6; // sends of one part, the first included
-    std::chrono::milliseconds initial_delay{250};
-    double multiplier = 2.0;
-    std::chrono::milliseconds max_delay{20'000};
-    // Times one part may ask for fresh operations after a 403 (expired URL).
-    unsigned max_url_refreshes = 3;
-};
-
-// The wait before retry number `attempt` (1 = first retry): half of
-// min(max_delay, initial_delay * multiplier^(attempt-1)) plus a uniformly random part of the
-// other half, so concurrent parts that failed together do not retry together.
-std::chrono::milliseconds backoff_delay(const retry_options& r, unsigned attempt,
-                                        std::mt19937_64& rng);
 
 struct upload_options {
     // Shared concurrency limits; null means limiter::process_default().

@@ -5,8 +5,10 @@
 // executor (a coroutine's own), never inside notify_*.
 #pragma once
 
-#include <boost/asio/any_completion_handler.hpp>
+#include <ascpp/upload/detail/parked_handler.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
@@ -33,7 +35,8 @@ public:
     auto async_wait(CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, signature>(
             [this](auto handler) {
-                park(asio::any_completion_handler<signature>(std::move(handler)));
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                park(parked(std::move(handler), fallback_), slot);
             },
             token);
     }
@@ -48,7 +51,8 @@ public:
     auto async_wait_unless(Predicate ready, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, signature>(
             [this](auto handler, Predicate ready) {
-                park(asio::any_completion_handler<signature>(std::move(handler)),
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                park(parked(std::move(handler), fallback_), slot,
                      std::function<bool()>(std::move(ready)));
             },
             token, std::move(ready));
@@ -62,7 +66,9 @@ public:
 
 private:
     struct state;
-    void park(asio::any_completion_handler<signature> handler, std::function<bool()> ready = {});
+    using parked = parked_handler<boost::system::error_code>;
+    void park(parked handler, asio::cancellation_slot slot, std::function<bool()> ready = {});
+    asio::any_io_executor fallback_;
     std::shared_ptr<state> state_;
 };
 

@@ -1,0 +1,418 @@
+// Units of the upload engine that need no server: checksums, the limiter, wait queue and task
+// group, backoff, progress and the whole-file hashing pass.
+#include "../../src/upload/file_hash_pass.hpp"
+
+#include <ascpp/upload/backoff.hpp>
+#include <ascpp/upload/detail/task_group.hpp>
+#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/upload/hasher.hpp>
+#include <ascpp/upload/limiter.hpp>
+#include <ascpp/upload/progress.hpp>
+#include <ascpp/upload/upload_error.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace up = ascpp::upload;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::filesystem::path temp_file(const std::string& name, const std::string& content) {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("ascpp-upload-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto p = dir / name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+}
+
+std::string pseudo_random_bytes(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::string s(n, '\0');
+    for (auto& c : s)
+        c = static_cast<char>(rng() & 0xff);
+    return s;
+}
+
+// Runs the io_context until `f` is ready, bounded in time.
+template <class T>
+T run_for(asio::io_context& io, std::future<T>& f, std::chrono::seconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (f.wait_for(0s) != std::future_status::ready) {
+        BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "timed out");
+        io.run_for(10ms);
+        io.restart();
+    }
+    return f.get();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(checksums)
+
+BOOST_AUTO_TEST_CASE(known_vectors) {
+    BOOST_TEST(up::md5_of(std::string_view("")).hex() == "d41d8cd98f00b204e9800998ecf8427e");
+    BOOST_TEST(up::md5_of(std::string_view("abc")).hex() == "900150983cd24fb0d6963f7d28e17f72");
+    BOOST_TEST(up::sha256_of("abc").hex() ==
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+BOOST_AUTO_TEST_CASE(incremental_equals_one_shot) {
+    auto data = pseudo_random_bytes(100'000, 7);
+    up::hasher h(up::hash_algorithm::sha_256);
+    for (std::size_t i = 0; i < data.size(); i += 777)
+        h.update(std::string_view(data).substr(i, 777));
+    BOOST_TEST(h.finish() == up::sha256_of(data));
+    // finish() resets: the same hasher starts over.
+    h.update(std::string_view("abc"));
+    BOOST_TEST(h.finish() == up::sha256_of("abc"));
+}
+
+BOOST_AUTO_TEST_CASE(composite_is_md5_of_binary_part_md5s_in_part_order) {
+    auto data = pseudo_random_bytes(10'000, 3);
+    std::string_view v(data);
+    std::vector<up::digest> parts{up::md5_of(v.substr(0, 4096)), up::md5_of(v.substr(4096, 4096)),
+                                  up::md5_of(v.substr(8192))};
+    std::string concat;
+    for (auto& d : parts)
+        concat.append(reinterpret_cast<const char*>(d.bytes.data()), d.size);
+    auto composite = up::composite_md5(parts);
+    BOOST_TEST(composite == up::md5_of(std::string_view(concat)));
+    BOOST_TEST(composite.hex().size() == 32u);
+    // Order matters.
+    std::swap(parts[0], parts[2]);
+    BOOST_TEST(!(up::composite_md5(parts) == composite));
+}
+
+BOOST_AUTO_TEST_CASE(etag_parsing) {
+    auto d = up::md5_of(std::string_view("abc"));
+    std::string upper = "\"900150983CD24FB0D6963F7D28E17F72\"";
+    BOOST_TEST(up::digest_from_hex(upper, 16) == d);
+    BOOST_TEST(up::digest_from_hex("900150983cd24fb0d6963f7d28e17f72", 16) == d);
+    BOOST_TEST(up::digest_from_hex("not-hex", 16).size == 0u);
+    BOOST_TEST(up::digest_from_hex("\"900150983cd24fb0d6963f7d28e17f7\"", 16).size == 0u);
+    BOOST_TEST(up::digest_from_hex("900150983cd24fb0d6963f7d28e17fzz", 16).size == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(limits)
+
+BOOST_AUTO_TEST_CASE(rejects_zero_limits) {
+    BOOST_CHECK_THROW(up::limiter({0, 1}), std::invalid_argument);
+    BOOST_CHECK_THROW(up::limiter({1, 0}), std::invalid_argument);
+}
+
+// Many workers on a 4-thread pool against global 3 and per-host 2: the limits hold at every
+// moment, as counted by the workers themselves and by the limiter.
+BOOST_AUTO_TEST_CASE(global_and_per_host_limits_hold_under_threads) {
+    asio::thread_pool pool(4);
+    auto lim = std::make_shared<up::limiter>(up::limiter_options{3, 2});
+    std::atomic<int> active{0}, peak{0};
+    std::map<std::string, std::atomic<int>> host_active;
+    host_active["a"];
+    host_active["b"];
+    host_active["c"];
+    std::atomic<int> host_peak{0}, finished{0};
+    const int workers = 60;
+    for (int i = 0; i < workers; ++i) {
+        std::string host = std::string(1, static_cast<char>('a' + i % 3));
+        asio::co_spawn(
+            asio::make_strand(pool),
+            [&, host]() -> asio::awaitable<void> {
+                auto permit = co_await lim->async_acquire(host, asio::use_awaitable);
+                int now = ++active;
+                int h = ++host_active[host];
+                for (int p = peak; now > p && !peak.compare_exchange_weak(p, now);) {
+                }
+                for (int p = host_peak; h > p && !host_peak.compare_exchange_weak(p, h);) {
+                }
+                asio::steady_timer t(co_await asio::this_coro::executor, 1ms);
+                co_await t.async_wait(asio::use_awaitable);
+                --host_active[host];
+                --active;
+                ++finished;
+            },
+            asio::detached);
+    }
+    for (int i = 0; i < 2000 && finished < workers; ++i)
+        std::this_thread::sleep_for(5ms);
+    pool.join();
+    BOOST_TEST(finished.load() == workers);
+    BOOST_TEST(peak.load() <= 3);
+    BOOST_TEST(host_peak.load() <= 2);
+    auto s = lim->stats();
+    BOOST_TEST(s.peak_active <= 3u);
+    BOOST_TEST(s.active == 0u);
+    BOOST_TEST(s.granted == static_cast<std::uint64_t>(workers));
+}
+
+// A host at its own limit does not block waiters for another host.
+BOOST_AUTO_TEST_CASE(full_host_lets_other_hosts_pass) {
+    up::limiter lim({4, 1});
+    auto a1 = lim.async_acquire("a", asio::use_future);
+    auto held = a1.get();
+    auto a2 = lim.async_acquire("a", asio::use_future);
+    auto b1 = lim.async_acquire("b", asio::use_future);
+    // Futures have no executor of their own: completions run on the system executor.
+    BOOST_TEST((b1.wait_for(10s) == std::future_status::ready));
+    BOOST_TEST(lim.stats().waiting == 1u); // a2, behind the held permit for "a"
+    BOOST_TEST((a2.wait_for(0s) != std::future_status::ready));
+    held.release();
+    BOOST_TEST((a2.wait_for(10s) == std::future_status::ready));
+}
+
+BOOST_AUTO_TEST_CASE(waiting_acquire_is_cancellable) {
+    asio::io_context io;
+    up::limiter lim({1, 1});
+    auto held = lim.async_acquire("h", asio::use_future).get();
+    asio::cancellation_signal sig;
+    std::optional<boost::system::error_code> result;
+    lim.async_acquire("h", asio::bind_cancellation_slot(
+                               sig.slot(), asio::bind_executor(io, [&](boost::system::error_code ec,
+                                                                       up::limiter::permit p) {
+                                   result = ec;
+                                   BOOST_TEST(!p);
+                               })));
+    io.poll();
+    io.restart();
+    BOOST_TEST(!result);
+    BOOST_TEST(lim.stats().waiting == 1u);
+    sig.emit(asio::cancellation_type::terminal);
+    io.run();
+    BOOST_REQUIRE(result);
+    BOOST_TEST((*result == asio::error::operation_aborted));
+    BOOST_TEST(lim.stats().waiting == 0u);
+    held.release();
+    BOOST_TEST(lim.stats().active == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(coordination)
+
+BOOST_AUTO_TEST_CASE(wait_unless_never_misses_a_wakeup) {
+    // A notifier that flips the flag before notifying on another thread is never missed.
+    asio::thread_pool pool(2);
+    for (int round = 0; round < 200; ++round) {
+        up::detail::wait_queue q(pool.get_executor());
+        std::atomic<bool> flag{false};
+        auto f = q.async_wait_unless([&] { return flag.load(); }, asio::use_future);
+        auto notified = asio::post(pool, asio::use_future([&] {
+                                       flag = true;
+                                       q.notify_all();
+                                   }));
+        BOOST_REQUIRE((f.wait_for(10s) == std::future_status::ready));
+        f.get();
+        notified.get(); // the queue must outlive its notifier
+    }
+    pool.join();
+}
+
+asio::awaitable<void> sleeper(std::chrono::milliseconds d, std::atomic<int>& finished,
+                              std::atomic<int>& aborted) {
+    try {
+        asio::steady_timer t(co_await asio::this_coro::executor, d);
+        co_await t.async_wait(asio::use_awaitable);
+        ++finished;
+    } catch (const boost::system::system_error& e) {
+        if (e.code() == asio::error::operation_aborted)
+            ++aborted;
+        throw;
+    }
+}
+
+asio::awaitable<void> failer() {
+    asio::steady_timer t(co_await asio::this_coro::executor, 5ms);
+    co_await t.async_wait(asio::use_awaitable);
+    throw std::runtime_error("part 3 failed");
+}
+
+BOOST_AUTO_TEST_CASE(first_failure_cancels_the_rest_and_is_rethrown) {
+    asio::io_context io;
+    std::atomic<int> finished{0}, aborted{0};
+    auto strand = asio::make_strand(io);
+    auto f = asio::co_spawn(
+        strand,
+        [&]() -> asio::awaitable<void> {
+            up::detail::task_group g(co_await asio::this_coro::executor);
+            for (int i = 0; i < 5; ++i)
+                g.spawn(sleeper(10s, finished, aborted));
+            g.spawn(failer());
+            co_await g.join();
+        },
+        asio::use_future);
+    try {
+        run_for(io, f);
+        BOOST_FAIL("expected the failure");
+    } catch (const std::runtime_error& e) {
+        BOOST_TEST(std::string(e.what()) == "part 3 failed");
+    }
+    BOOST_TEST(finished.load() == 0);
+    BOOST_TEST(aborted.load() == 5);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_the_joiner_cancels_every_task_and_waits_for_them) {
+    asio::io_context io;
+    std::atomic<int> finished{0}, aborted{0};
+    asio::cancellation_signal sig;
+    auto f = asio::co_spawn(
+        asio::make_strand(io),
+        [&]() -> asio::awaitable<void> {
+            up::detail::task_group g(co_await asio::this_coro::executor);
+            for (int i = 0; i < 4; ++i)
+                g.spawn(sleeper(10s, finished, aborted));
+            co_await g.join();
+        },
+        asio::bind_cancellation_slot(sig.slot(), asio::use_future));
+    io.run_for(20ms);
+    io.restart();
+    sig.emit(asio::cancellation_type::terminal);
+    BOOST_CHECK_THROW(run_for(io, f), boost::system::system_error);
+    BOOST_TEST(aborted.load() == 4);
+    BOOST_TEST(finished.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(all_succeed) {
+    asio::io_context io;
+    std::atomic<int> finished{0}, aborted{0};
+    auto f = asio::co_spawn(
+        asio::make_strand(io),
+        [&]() -> asio::awaitable<void> {
+            up::detail::task_group g(co_await asio::this_coro::executor);
+            for (int i = 0; i < 10; ++i)
+                g.spawn(sleeper(std::chrono::milliseconds(i), finished, aborted));
+            co_await g.join();
+        },
+        asio::use_future);
+    run_for(io, f);
+    BOOST_TEST(finished.load() == 10);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(backoff)
+
+BOOST_AUTO_TEST_CASE(capped_exponential_with_jitter) {
+    up::retry_options r;
+    r.initial_delay = 100ms;
+    r.multiplier = 2;
+    r.max_delay = 1000ms;
+    std::mt19937_64 rng(1);
+    std::set<std::int64_t> seen;
+    for (unsigned attempt = 1; attempt <= 8; ++attempt) {
+        auto ceiling = std::min<std::int64_t>(1000, 100 << (attempt - 1));
+        for (int i = 0; i < 50; ++i) {
+            auto d = up::backoff_delay(r, attempt, rng).count();
+            BOOST_TEST(d >= ceiling / 2);
+            BOOST_TEST(d <= ceiling);
+            seen.insert(d);
+        }
+    }
+    BOOST_TEST(seen.size() > 20u); // jittered, not fixed steps
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(progress_reports)
+
+BOOST_AUTO_TEST_CASE(per_file_and_totals) {
+    std::vector<up::progress> seen;
+    up::progress_tracker t([&](const up::progress& p) { seen.push_back(p); });
+    auto a = t.add_file("a.aar", 1000, 4);
+    auto b = t.add_file("Manifest.json", 100, 1, 100, 1); // resumed: already complete
+    t.add_bytes(a, 250);
+    t.part_done(a);
+    t.add_bytes(a, 100);
+    t.add_bytes(a, -100); // a retried part gives its bytes back
+    t.file_finished(b);
+    auto s = t.snapshot(a);
+    BOOST_TEST(s.file.name == "a.aar");
+    BOOST_TEST(s.file.bytes_sent == 250u);
+    BOOST_TEST(s.file.parts_done == 1u);
+    BOOST_TEST(s.total_bytes == 1100u);
+    BOOST_TEST(s.total_bytes_sent == 350u);
+    BOOST_TEST(s.total_parts == 5u);
+    BOOST_TEST(s.total_parts_done == 2u);
+    BOOST_TEST(s.files_finished == 1u);
+    BOOST_TEST(s.files_total == 2u);
+    BOOST_TEST(seen.back().file.name == "Manifest.json");
+    BOOST_TEST(seen.back().file.finished);
+    BOOST_TEST(seen.size() == 7u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(hashing_pass)
+
+BOOST_AUTO_TEST_CASE(hashes_the_whole_file_and_waits_for_the_frontier) {
+    auto data = pseudo_random_bytes(3 * 1024 * 1024 + 123, 11);
+    auto path = temp_file("pass.bin", data);
+    auto pass = std::make_shared<up::detail::file_hash_pass>(
+        path, data.size(), up::hash_algorithm::sha_256, 1024 * 1024, 256 * 1024);
+    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+                            asio::use_future);
+    // With the frontier at 0 the pass may read 1 MiB, then must wait.
+    for (int i = 0; i < 400 && pass->position() < 1024 * 1024; ++i)
+        std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(50ms);
+    BOOST_TEST(pass->position() == 1024u * 1024u);
+    BOOST_TEST((f.wait_for(0s) != std::future_status::ready));
+    pass->set_frontier(1024 * 1024);
+    for (int i = 0; i < 400 && pass->position() < 2 * 1024 * 1024; ++i)
+        std::this_thread::sleep_for(5ms);
+    BOOST_TEST(pass->position() == 2u * 1024u * 1024u);
+    pass->set_frontier(data.size());
+    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(f.get() == up::sha256_of(data));
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_stops_a_parked_pass) {
+    auto data = pseudo_random_bytes(2 * 1024 * 1024, 12);
+    auto path = temp_file("cancel.bin", data);
+    auto pass = std::make_shared<up::detail::file_hash_pass>(path, data.size(),
+                                                             up::hash_algorithm::md5, 256 * 1024);
+    asio::cancellation_signal sig;
+    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto f = asio::co_spawn(strand, pass->run(),
+                            asio::bind_cancellation_slot(sig.slot(), asio::use_future));
+    for (int i = 0; i < 400 && pass->position() < 256 * 1024; ++i)
+        std::this_thread::sleep_for(5ms);
+    // Emitted on the pass's strand, as co_spawn's forwarding from an upload does.
+    asio::post(strand, [&] { sig.emit(asio::cancellation_type::terminal); });
+    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
+    BOOST_CHECK_THROW(f.get(), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_reported) {
+    auto path = temp_file("short.bin", "0123456789");
+    auto pass = std::make_shared<up::detail::file_hash_pass>(path, 20, up::hash_algorithm::sha_256,
+                                                             1 << 20);
+    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+                            asio::use_future);
+    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
+    try {
+        f.get();
+        BOOST_FAIL("expected file_changed");
+    } catch (const up::upload_error& e) {
+        BOOST_TEST((e.code() == up::upload_errc::file_changed));
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
