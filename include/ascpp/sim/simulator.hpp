@@ -192,6 +192,11 @@ public:
     void release_action(std::string_view version_id, release_channel channel,
                         std::string_view action);
 
+    // While paused, the state machines' timers still run out but their transitions wait
+    // (uploads stay UPLOAD_COMPLETE, versions PROCESSING, releases PROCESSING_FOR_*); resuming
+    // applies them. Lets a test observe an intermediate state without racing a timer.
+    void pause_processing(bool paused);
+
     simulator_stats stats() const;
     void reset_stats();
 
