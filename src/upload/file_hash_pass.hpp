@@ -2,6 +2,7 @@
 // the parts are being sent (see README, "Uploads": why a sequential pass and not the send path).
 #pragma once
 
+#include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/hasher.hpp>
 
@@ -14,9 +15,6 @@
 #include <filesystem>
 
 namespace ascpp::upload::detail {
-
-// The executor of the process-wide hashing pool (a few threads, never an io_context's).
-asio::any_io_executor hashing_executor();
 
 class file_hash_pass {
 public:

@@ -3,6 +3,7 @@
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/upload_error.hpp>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -166,6 +167,16 @@ asio::any_io_executor hashing_executor() {
     // pool lives until exit; passes are short-lived jobs posted to it.
     static asio::thread_pool pool(std::max(1u, std::thread::hardware_concurrency() / 2));
     return pool.get_executor();
+}
+
+asio::awaitable<void> run_blocking(std::function<void()> work) {
+    co_await asio::co_spawn(
+        hashing_executor(),
+        [work = std::move(work)]() -> asio::awaitable<void> {
+            work();
+            co_return;
+        },
+        asio::use_awaitable);
 }
 
 file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,

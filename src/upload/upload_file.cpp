@@ -209,21 +209,9 @@ struct upload_context {
     }
 };
 
-// Runs a blocking function (file I/O) on the hashing pool, not on an io_context thread.
-template <class F>
-asio::awaitable<void> offload(F f) {
-    co_await asio::co_spawn(
-        detail::hashing_executor(),
-        [f = std::move(f)]() mutable -> asio::awaitable<void> {
-            f();
-            co_return;
-        },
-        asio::use_awaitable);
-}
-
 asio::awaitable<void> save_journal(upload_context& c) {
     if (auto j = c.options.journal)
-        co_await offload([j] { j->save(); });
+        co_await detail::run_blocking([j] { j->save(); });
 }
 
 asio::awaitable<void> hash_file(upload_context& c) {
@@ -663,7 +651,7 @@ asio::awaitable<upload_result> run_reserve_and_upload(api::client& client, reser
                 if (committed_state(state)) {
                     // Committed by the earlier run (maybe just before it was stopped).
                     j->mark_committed(options.journal_key);
-                    co_await offload([j] { j->save(); });
+                    co_await detail::run_blocking([j] { j->save(); });
                     upload_result r;
                     r.file = std::move(*existing);
                     r.stats.file_size = identity.size;
@@ -697,7 +685,7 @@ asio::awaitable<upload_result> run_reserve_and_upload(api::client& client, reser
         e.size = identity.size;
         e.mtime_ns = identity.mtime_ns;
         j->set_entry(options.journal_key, std::move(e));
-        co_await offload([j] { j->save(); });
+        co_await detail::run_blocking([j] { j->save(); });
     }
     auto r = co_await upload_file(client, std::move(reservation), req.path, options);
     r.stats.api_requests += api_requests;

@@ -1,0 +1,106 @@
+// ascpp::workflow::publish_batch: publish many asset packs concurrently, with one summary.
+//
+// A batch file is JSON (.json) or YAML (.yaml, .yml):
+//
+//   app: "1234567890"            # default app of every pack
+//   packs:
+//     - identifier: Tutorial
+//       asset: packs/Tutorial.aar
+//       manifest: packs/Tutorial/Manifest.json   # optional
+//     - identifier: Level2
+//       app: "9876543210"       # optional, overrides the default
+//       asset: packs/Level2.aar
+//
+// (the same shape in JSON; a top-level list of packs is accepted too). Relative paths are
+// resolved against the batch file's directory; a path leading outside that directory tree is
+// refused unless the caller allows it.
+#pragma once
+
+#include <ascpp/api/client.hpp>
+#include <ascpp/async.hpp>
+#include <ascpp/workflow/publish.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ascpp::workflow {
+
+struct batch_entry {
+    std::string app_id;
+    std::string asset_pack_identifier;
+    std::filesystem::path asset;
+    std::optional<std::filesystem::path> manifest;
+};
+
+struct batch_file_options {
+    // Accept paths that lead outside the batch file's directory (absolute or with "..").
+    bool allow_paths_outside = false;
+};
+
+// A batch file that cannot be used: what() names the file, the entry and the problem.
+class batch_file_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Reads a batch file (JSON or YAML by extension; other names are tried as JSON, then YAML).
+// Checks every entry (app, identifier and asset present, files exist, paths inside the tree,
+// identifiers not repeated for one app). Throws batch_file_error.
+std::vector<batch_entry> load_batch_file(const std::filesystem::path& file,
+                                         batch_file_options options = {});
+// The same from text; `base_dir` resolves relative paths, `name` is used in messages.
+std::vector<batch_entry> parse_batch(std::string_view text, const std::filesystem::path& base_dir,
+                                     std::string_view name = "batch",
+                                     batch_file_options options = {});
+
+struct batch_options {
+    // Options of each publish (their journal and watcher are set per entry / shared).
+    publish_options publish;
+    // Publishes running at once. Part uploads are bounded by the shared limiter
+    // (publish.upload.limiter) whatever this is.
+    std::size_t max_concurrent_publishes = 4;
+    // A directory for one resume journal per entry (<app>-<identifier>.journal); none: no
+    // journals.
+    std::optional<std::filesystem::path> journal_directory;
+};
+
+struct batch_item {
+    batch_entry entry;
+    bool succeeded = false;
+    std::string error; // why it failed (empty on success)
+    std::optional<publish_result> result;
+};
+
+struct batch_summary {
+    std::vector<batch_item> items; // in the order of the entries
+    std::size_t succeeded = 0;
+    std::size_t failed = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_resumed = 0;
+    // HTTP requests the API client sent during the batch (retries included), and the requests
+    // the publishes account for.
+    std::uint64_t api_requests = 0;
+    std::uint64_t publish_api_requests = 0;
+    std::chrono::milliseconds duration{0};
+};
+
+// Never throws for a failed entry (it is in the summary); throws only when cancelled
+// (system_error(operation_aborted), after every publish stopped).
+asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<batch_entry> entries,
+                                             batch_options options = {});
+
+template <class CompletionToken = default_token>
+auto async_publish_batch(api::client& client, std::vector<batch_entry> entries,
+                         batch_options options = {}, CompletionToken&& token = {}) {
+    return run_async(client.executor(),
+                     publish_batch(client, std::move(entries), std::move(options)),
+                     std::forward<CompletionToken>(token));
+}
+
+} // namespace ascpp::workflow

@@ -1,0 +1,109 @@
+// ascpp::workflow::publish: put a new version of an asset pack on App Store Connect.
+//
+//   1. find the asset pack by identifier (GET /v1/apps/{id}/backgroundAssets with
+//      filter[assetPackIdentifier]) or create it;
+//   2. create a version, or reuse the newest one still AWAITING_UPLOAD (a re-run after a failure
+//      continues it instead of making a duplicate);
+//   3. reserve, upload and commit the MANIFEST (when given), then the ASSET, with the upload
+//      engine; files a reused version already has committed are not sent again;
+//   4. optionally wait until the version is processed (COMPLETE, or FAILED with its
+//      stateDetails in the result) and until its release in a channel reaches a state.
+//
+// With a journal file, a publish killed part-way and started again with the same journal goes
+// on with the same pack, version and reservations and sends only the parts that are missing.
+// The journal is deleted when the publish succeeds.
+#pragma once
+
+#include <ascpp/api/client.hpp>
+#include <ascpp/async.hpp>
+#include <ascpp/upload/upload_file.hpp>
+#include <ascpp/workflow/state_watcher.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ascpp::workflow {
+
+struct publish_request {
+    std::string app_id;
+    std::string asset_pack_identifier;
+    // The archive (e.g. Pack.aar), uploaded as the version's ASSET.
+    std::filesystem::path asset;
+    // The manifest, uploaded first as the version's MANIFEST when the service asks for one.
+    std::optional<std::filesystem::path> manifest;
+};
+
+// How far a publish waits after the upload.
+struct release_target {
+    release_channel channel = release_channel::internal_beta;
+    // Empty: the channel's usual goal (READY_FOR_TESTING for the betas, READY_FOR_DISTRIBUTION
+    // for the App Store).
+    std::vector<std::string> states;
+};
+
+struct publish_options {
+    // Limiter, progress, checksums and retries of the file uploads. Its journal is replaced by
+    // `journal` below.
+    upload::upload_options upload;
+    // Resume journal of this publish (optional).
+    std::optional<std::filesystem::path> journal;
+    // Wait for the version's processing (COMPLETE or FAILED).
+    bool wait_for_processing = true;
+    // Then wait for a release state (implies wait_for_processing).
+    std::optional<release_target> release;
+    // Timeout, poll policy and state callback of those waits (`requests` is set by publish).
+    watch_options watch;
+    // The watcher to share with other publishes (a batch shares one); null: a private one.
+    std::shared_ptr<state_watcher> watcher;
+};
+
+struct publish_result {
+    api::background_asset asset_pack;
+    bool asset_pack_created = false;
+    api::background_asset_version version; // as last read
+    bool version_created = false;          // false: an AWAITING_UPLOAD version was continued
+    // One per file sent in this run (manifest first); a file the version already had committed
+    // is listed in `skipped_files` instead.
+    std::vector<upload::upload_result> uploads;
+    std::vector<std::string> skipped_files;
+
+    // Processing: the version's final state when waited for (COMPLETE or FAILED), else empty.
+    std::string version_state;
+    // Whether processing failed; then `state_details` says why.
+    bool processing_failed = false;
+    std::optional<api::state_details> state_details;
+    std::optional<release_status> release;
+
+    std::uint64_t bytes_sent = 0;    // part bytes written in this run, retries included
+    std::uint64_t bytes_resumed = 0; // bytes a previous run had sent (journal)
+    // API requests this publish made itself, its polls included (shared polls count once, for
+    // the watch that made them).
+    std::uint64_t api_requests = 0;
+    std::chrono::milliseconds upload_duration{0};
+    std::chrono::milliseconds processing_duration{0}; // waiting for the version and release
+    std::chrono::milliseconds duration{0};
+
+    // Uploaded and, as far as it was waited for, processed and released.
+    bool succeeded() const noexcept { return !processing_failed; }
+};
+
+// Throws api::api_error, http::transport_error, upload::upload_error, watch_error (timeouts,
+// an unreachable release state), std::invalid_argument for a bad request, or
+// system_error(operation_aborted) when cancelled. A FAILED version is not thrown: it is in the
+// result (processing_failed, state_details).
+asio::awaitable<publish_result> publish(api::client& client, publish_request request,
+                                        publish_options options = {});
+
+template <class CompletionToken = default_token>
+auto async_publish(api::client& client, publish_request request, publish_options options = {},
+                   CompletionToken&& token = {}) {
+    return run_async(client.executor(), publish(client, std::move(request), std::move(options)),
+                     std::forward<CompletionToken>(token));
+}
+
+} // namespace ascpp::workflow

@@ -1,0 +1,193 @@
+// ascpp::workflow::state_watcher: await upload files, versions and releases reaching a state.
+//
+// A watch polls with an adaptive interval: the first poll at once, then waits that start at
+// poll_policy::initial and grow by `multiplier` up to `max`, each scaled by a random jitter, and
+// stretched further when the key's hourly budget runs low (X-Rate-Limit, as api::client reports
+// it). Every request goes through the api::client, so its rate-limit budget applies too.
+//
+// A watch is a coroutine with one timer: thousands of them cost no thread. Watches sharing one
+// state_watcher also share requests:
+//  - versions of the same asset pack are read by one listing request
+//    (GET /v1/backgroundAssets/{id}/versions with filter[state], filter[version], fields and
+//    include for release states) per interval, whatever the number of watches;
+//  - watches of the same upload file or release share one GET;
+//  - a request another watch made recently enough (within half the asking watch's interval)
+//    answers a poll without a new request.
+//
+// A watch ends with the resource once its state is in `targets`; throws watch_error when the
+// resource reached a final state outside `targets` (e.g. a version FAILED while COMPLETE was
+// awaited: the error carries stateDetails) or when the timeout passed; and throws
+// system_error(operation_aborted) when cancelled through the completion token's slot. Failed
+// polls (network, 5xx, 429 after the client's own retries) are retried at the next interval;
+// `max_failed_polls` in a row end the watch with the last error.
+//
+// Thread-safe; the api::client must outlive the watcher, and the watcher every watch.
+#pragma once
+
+#include <ascpp/api/client.hpp>
+#include <ascpp/async.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ascpp::workflow {
+
+// The three release resources of a version.
+enum class release_channel { internal_beta, external_beta, app_store };
+std::string_view to_string(release_channel c) noexcept;
+
+struct poll_policy {
+    std::chrono::milliseconds initial{2'000}; // wait after the first poll
+    double multiplier = 1.5;
+    std::chrono::milliseconds max{60'000};
+    double jitter = 0.2; // each wait is scaled by a random factor in [1 - jitter, 1 + jitter]
+};
+
+struct watch_options {
+    // No deadline when unset.
+    std::optional<std::chrono::milliseconds> timeout;
+    // Overrides the watcher's policy for this watch.
+    std::optional<poll_policy> poll;
+    // Called with each new state observed (the first one included), on the watch's executor.
+    std::function<void(std::string_view state)> on_state;
+    // Version and release-of-version watches: the version's asset pack, when the caller knows it
+    // (otherwise the first poll reads the version to learn it).
+    std::string background_asset_id;
+    // Incremented by the API requests this watch made itself (not those it shared), so callers
+    // can account for requests.
+    std::shared_ptr<std::atomic<std::uint64_t>> requests;
+};
+
+struct watcher_options {
+    poll_policy poll;
+    // Below this fraction of the hourly budget left, waits stretch (up to 10x at 2% left).
+    double low_budget_fraction = 0.2;
+    // A listing names the watched versions in filter[version] when there are at most this many.
+    std::size_t max_versions_in_filter = 50;
+    // Failed polls in a row after which a watch gives up.
+    unsigned max_failed_polls = 5;
+};
+
+struct watcher_stats {
+    std::uint64_t requests = 0;         // API requests made by the watcher (pages included)
+    std::uint64_t listing_requests = 0; // of those, version listings of a pack
+    std::uint64_t polls = 0;            // observations made by watches
+    std::uint64_t shared_polls = 0;     // of those, answered by a request made for another poll
+    std::uint64_t failed_polls = 0;
+    std::size_t active_watches = 0;
+};
+
+// A release as seen through its version (or read by id).
+struct release_status {
+    release_channel channel = release_channel::internal_beta;
+    std::string id;
+    std::string state;
+};
+
+class watch_error : public std::runtime_error {
+public:
+    enum class reason { timed_out, unreachable };
+
+    watch_error(reason r, std::string resource_type, std::string id, std::string last_state,
+                std::optional<api::state_details> details, const std::string& message)
+        : std::runtime_error(message), reason_(r), resource_type_(std::move(resource_type)),
+          id_(std::move(id)), last_state_(std::move(last_state)), details_(std::move(details)) {}
+
+    reason why() const noexcept { return reason_; }
+    // "backgroundAssetVersions", "backgroundAssetUploadFiles" or a release type.
+    const std::string& resource_type() const noexcept { return resource_type_; }
+    const std::string& id() const noexcept { return id_; }
+    // The last state observed (empty when none was).
+    const std::string& last_state() const noexcept { return last_state_; }
+    // A version's stateDetails, or an upload file's errors and warnings, when there are some.
+    const std::optional<api::state_details>& details() const noexcept { return details_; }
+
+private:
+    reason reason_;
+    std::string resource_type_;
+    std::string id_;
+    std::string last_state_;
+    std::optional<api::state_details> details_;
+};
+
+class state_watcher {
+public:
+    explicit state_watcher(api::client& client, watcher_options options = {});
+    ~state_watcher();
+    state_watcher(const state_watcher&) = delete;
+    state_watcher& operator=(const state_watcher&) = delete;
+
+    // An upload file's assetDeliveryState.state (final: COMPLETE, FAILED).
+    asio::awaitable<api::background_asset_upload_file>
+    wait_for_upload_file(std::string upload_file_id, std::vector<api::delivery_state> targets,
+                         watch_options options = {});
+    // A version's state (final: COMPLETE, FAILED).
+    asio::awaitable<api::background_asset_version>
+    wait_for_version(std::string version_id,
+                     std::vector<api::background_asset_version_state> targets,
+                     watch_options options = {});
+    // The state of a version's release in `channel`, which exists once the version is processed
+    // (final: SUPERSEDED, and REJECTED for external beta and App Store; a FAILED version too).
+    asio::awaitable<release_status> wait_for_release(std::string version_id,
+                                                     release_channel channel,
+                                                     std::vector<std::string> targets,
+                                                     watch_options options = {});
+    // A release read by its own id.
+    asio::awaitable<release_status> wait_for_release_by_id(release_channel channel,
+                                                           std::string release_id,
+                                                           std::vector<std::string> targets,
+                                                           watch_options options = {});
+
+    template <class CompletionToken = default_token>
+    auto async_wait_for_upload_file(std::string id, std::vector<api::delivery_state> targets,
+                                    watch_options options = {}, CompletionToken&& token = {}) {
+        return run_async(
+            executor(), wait_for_upload_file(std::move(id), std::move(targets), std::move(options)),
+            std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_wait_for_version(std::string id,
+                                std::vector<api::background_asset_version_state> targets,
+                                watch_options options = {}, CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         wait_for_version(std::move(id), std::move(targets), std::move(options)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_wait_for_release(std::string version_id, release_channel channel,
+                                std::vector<std::string> targets, watch_options options = {},
+                                CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         wait_for_release(std::move(version_id), channel, std::move(targets),
+                                          std::move(options)),
+                         std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto async_wait_for_release_by_id(release_channel channel, std::string release_id,
+                                      std::vector<std::string> targets, watch_options options = {},
+                                      CompletionToken&& token = {}) {
+        return run_async(executor(),
+                         wait_for_release_by_id(channel, std::move(release_id), std::move(targets),
+                                                std::move(options)),
+                         std::forward<CompletionToken>(token));
+    }
+
+    watcher_stats stats() const;
+    asio::any_io_executor executor() const;
+    api::client& client() const noexcept;
+
+    struct state; // internal
+
+private:
+    std::shared_ptr<state> state_;
+};
+
+} // namespace ascpp::workflow

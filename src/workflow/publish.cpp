@@ -1,0 +1,342 @@
+#include <ascpp/upload/detail/blocking.hpp>
+#include <ascpp/workflow/publish.hpp>
+
+#include <stdexcept>
+
+namespace ascpp::workflow {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t);
+}
+
+std::string delivery_state_of(const api::background_asset_upload_file& f) {
+    if (f.attributes && f.attributes->asset_delivery_state &&
+        f.attributes->asset_delivery_state->state)
+        return f.attributes->asset_delivery_state->state->str();
+    return {};
+}
+
+std::string version_state_of(const api::background_asset_version& v) {
+    return v.attributes && v.attributes->state ? v.attributes->state->str() : std::string();
+}
+
+bool committed(std::string_view s) {
+    return s == api::delivery_state::upload_complete || s == api::delivery_state::complete;
+}
+
+std::vector<std::string> default_release_states(release_channel c) {
+    if (c == release_channel::app_store)
+        return {std::string(api::app_store_release_state::ready_for_distribution)};
+    return {"READY_FOR_TESTING"};
+}
+
+struct publisher {
+    api::client& client;
+    publish_request req;
+    publish_options opts;
+    std::shared_ptr<upload::journal> journal;
+    std::shared_ptr<std::atomic<std::uint64_t>> requests =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
+    publish_result result;
+
+    void count(std::uint64_t n = 1) { *requests += n; }
+
+    asio::awaitable<void> save_journal() {
+        if (auto j = journal)
+            co_await upload::detail::run_blocking([j] { j->save(); });
+    }
+
+    // The journal belongs to one app and pack: refuse another one's.
+    void check_journal() {
+        if (!journal)
+            return;
+        auto app = journal->value("app_id");
+        auto pack = journal->value("asset_pack_identifier");
+        if ((app && *app != req.app_id) || (pack && *pack != req.asset_pack_identifier))
+            throw upload::upload_error(upload::upload_errc::journal_mismatch,
+                                       "journal " + journal->path().string() + " belongs to app " +
+                                           app.value_or("?") + ", asset pack " +
+                                           pack.value_or("?") + ", not to app " + req.app_id +
+                                           ", asset pack " + req.asset_pack_identifier);
+        journal->set_value("app_id", req.app_id);
+        journal->set_value("asset_pack_identifier", req.asset_pack_identifier);
+    }
+
+    asio::awaitable<std::optional<api::background_asset>> find_pack() {
+        api::background_assets_query q;
+        q.filter_asset_pack_identifier = {req.asset_pack_identifier};
+        q.fields_background_assets = {"assetPackIdentifier", "archived", "createdDate",
+                                      "usedBytes"};
+        q.limit = 200;
+        auto pages = client.paginate_background_assets(req.app_id, std::move(q));
+        for (int n = 0; n < 100; ++n) {
+            count();
+            auto page = co_await pages.next_page();
+            if (!page)
+                break;
+            for (auto& pack : page->data)
+                if (pack.attributes &&
+                    pack.attributes->asset_pack_identifier == req.asset_pack_identifier)
+                    co_return std::move(pack);
+            if (!page->has_next())
+                break;
+        }
+        co_return std::nullopt;
+    }
+
+    asio::awaitable<void> find_or_create_pack() {
+        std::optional<api::background_asset> pack;
+        if (auto id = journal ? journal->value("background_asset_id") : std::nullopt) {
+            try {
+                count();
+                pack = (co_await client.get_background_asset(*id)).data;
+            } catch (const api::api_error& e) {
+                if (e.status() != 404)
+                    throw;
+            }
+        }
+        if (!pack)
+            pack = co_await find_pack();
+        if (!pack) {
+            bool conflict = false;
+            try {
+                count();
+                pack = (co_await client.create_background_asset(
+                            {req.app_id, req.asset_pack_identifier}))
+                           .data;
+                result.asset_pack_created = true;
+            } catch (const api::api_error& e) {
+                // Someone created it meanwhile (or a lost response was retried): use theirs.
+                if (e.status() != 409)
+                    throw;
+                conflict = true;
+            }
+            if (conflict) {
+                pack = co_await find_pack();
+                if (!pack)
+                    throw std::runtime_error("asset pack " + req.asset_pack_identifier +
+                                             " could not be created (409) and is not listed");
+            }
+        }
+        result.asset_pack = std::move(*pack);
+        if (journal)
+            journal->set_value("background_asset_id", result.asset_pack.id);
+    }
+
+    asio::awaitable<void> find_or_create_version() {
+        std::optional<api::background_asset_version> version;
+        if (auto id = journal ? journal->value("version_id") : std::nullopt) {
+            try {
+                count();
+                version = (co_await client.get_background_asset_version(*id)).data;
+            } catch (const api::api_error& e) {
+                if (e.status() != 404)
+                    throw;
+            }
+            // A FAILED version is final: this publish needs a new one.
+            if (version &&
+                version_state_of(*version) == api::background_asset_version_state::failed)
+                version.reset();
+        }
+        if (!version) {
+            api::background_asset_versions_query q;
+            q.filter_state = {api::background_asset_version_state::awaiting_upload};
+            q.sort = {"-version"};
+            q.limit = 1;
+            count();
+            auto page =
+                co_await client.list_background_asset_versions(result.asset_pack.id, std::move(q));
+            if (!page.data.empty())
+                version = std::move(page.data.front());
+        }
+        if (!version) {
+            count();
+            version =
+                (co_await client.create_background_asset_version({result.asset_pack.id})).data;
+            result.version_created = true;
+        }
+        result.version = std::move(*version);
+        if (journal) {
+            if (journal->value("version_id") != result.version.id) {
+                // Reservations recorded for another version are of no use any more.
+                journal->erase_entry(api::asset_type::manifest);
+                journal->erase_entry(api::asset_type::asset);
+            }
+            journal->set_value("version_id", result.version.id);
+        }
+        co_await save_journal();
+    }
+
+    asio::awaitable<void> send(api::asset_type type, const std::filesystem::path& path,
+                               const std::vector<api::background_asset_upload_file>& existing) {
+        const auto name = path.filename().string();
+        const auto identity = upload::journal::identify(path);
+        const api::background_asset_upload_file* same = nullptr;
+        for (const auto& f : existing) {
+            if (!f.attributes || f.attributes->asset_type != type)
+                continue;
+            auto state = delivery_state_of(f);
+            if (state == api::delivery_state::failed)
+                continue;
+            bool matches = f.attributes->file_name == name && f.attributes->file_size &&
+                           static_cast<std::uint64_t>(*f.attributes->file_size) == identity.size;
+            if (committed(state)) {
+                if (!matches)
+                    throw std::runtime_error(
+                        "version " + result.version.id + " already has a committed " + type.str() +
+                        " (" + f.attributes->file_name.value_or("?") + ", " +
+                        std::to_string(f.attributes->file_size.value_or(0)) +
+                        " bytes) that differs from " + path.string() +
+                        "; it cannot be replaced: publish again after it is processed");
+                result.skipped_files.push_back(name);
+                co_return;
+            }
+            if (matches)
+                same = &f;
+        }
+
+        auto uo = opts.upload;
+        uo.journal = journal;
+        uo.journal_key = type.str();
+        upload::upload_result r;
+        auto entry = journal ? journal->entry(type.str()) : std::nullopt;
+        if (same && !(entry && entry->upload_file_id == same->id)) {
+            // An uncommitted reservation of this very file (a previous run without a journal):
+            // read it for fresh operations and send everything again.
+            count();
+            auto fresh = (co_await client.get_background_asset_upload_file(same->id)).data;
+            if (journal) {
+                // Recorded with its version, so that a later run resumes this reservation.
+                upload::journal_entry e;
+                e.upload_file_id = same->id;
+                e.background_asset_version_id = result.version.id;
+                e.asset_type = type.str();
+                e.file_name = name;
+                e.path = identity.path;
+                e.size = identity.size;
+                e.mtime_ns = identity.mtime_ns;
+                journal->set_entry(type.str(), std::move(e));
+            }
+            r = co_await upload::upload_file(client, std::move(fresh), path, std::move(uo));
+        } else {
+            upload::reserve_request rr;
+            rr.background_asset_version_id = result.version.id;
+            rr.asset_type = type;
+            rr.path = path;
+            rr.file_name = name;
+            r = co_await upload::reserve_and_upload(client, std::move(rr), std::move(uo));
+        }
+        result.bytes_sent += r.stats.bytes_sent;
+        result.bytes_resumed += r.stats.bytes_resumed;
+        count(r.stats.api_requests);
+        result.uploads.push_back(std::move(r));
+    }
+
+    asio::awaitable<void> upload_files() {
+        api::background_asset_upload_files_query q;
+        q.fields_background_asset_upload_files = {"assetType", "fileName", "fileSize",
+                                                  "assetDeliveryState"};
+        q.limit = 200;
+        std::vector<api::background_asset_upload_file> existing;
+        // A version this publish just created has no files yet.
+        if (!result.version_created) {
+            auto pages = client.paginate_background_asset_upload_files(result.version.id, q);
+            for (int n = 0; n < 10; ++n) {
+                count();
+                auto page = co_await pages.next_page();
+                if (!page)
+                    break;
+                for (auto& f : page->data)
+                    existing.push_back(std::move(f));
+                if (!page->has_next())
+                    break;
+            }
+        }
+        if (req.manifest)
+            co_await send(api::asset_type::manifest, *req.manifest, existing);
+        co_await send(api::asset_type::asset, req.asset, existing);
+    }
+
+    asio::awaitable<void> wait() {
+        auto watcher = opts.watcher ? opts.watcher : std::make_shared<state_watcher>(client);
+        auto wo = opts.watch;
+        wo.background_asset_id = result.asset_pack.id;
+        wo.requests = requests;
+        const auto version_id = result.version.id;
+        bool failed = false;
+        std::optional<api::state_details> details;
+        // A named vector: GCC 12 cannot keep a braced list's array in a coroutine frame.
+        std::vector<api::background_asset_version_state> goal;
+        goal.emplace_back(api::background_asset_version_state::complete);
+        try {
+            result.version = co_await watcher->wait_for_version(version_id, std::move(goal), wo);
+            result.version_state = api::background_asset_version_state::complete;
+        } catch (const watch_error& e) {
+            if (e.why() != watch_error::reason::unreachable ||
+                e.last_state() != api::background_asset_version_state::failed)
+                throw;
+            failed = true;
+            details = e.details();
+        }
+        if (failed) {
+            result.processing_failed = true;
+            result.version_state = api::background_asset_version_state::failed;
+            result.state_details = std::move(details);
+            co_return;
+        }
+        if (opts.release) {
+            std::vector<std::string> states = opts.release->states;
+            if (states.empty())
+                states = default_release_states(opts.release->channel);
+            result.release = co_await watcher->wait_for_release(version_id, opts.release->channel,
+                                                                std::move(states), wo);
+        }
+    }
+
+    asio::awaitable<publish_result> run() {
+        const auto started = clock::now();
+        if (req.app_id.empty() || req.asset_pack_identifier.empty())
+            throw std::invalid_argument("publish: the app id and the asset pack identifier are "
+                                        "required");
+        upload::journal::identify(req.asset); // fails early on a missing file
+        if (req.manifest)
+            upload::journal::identify(*req.manifest);
+        if (opts.journal) {
+            journal = std::make_shared<upload::journal>(*opts.journal);
+            check_journal();
+        }
+
+        co_await find_or_create_pack();
+        co_await find_or_create_version();
+        const auto state = version_state_of(result.version);
+        if (state.empty() || state == api::background_asset_version_state::awaiting_upload)
+            co_await upload_files();
+        // Otherwise the journal's version was already uploaded (PROCESSING or COMPLETE).
+        result.upload_duration = since(started);
+
+        if (opts.wait_for_processing || opts.release) {
+            const auto waiting = clock::now();
+            co_await wait();
+            result.processing_duration = since(waiting);
+        }
+        result.api_requests = requests->load();
+        result.duration = since(started);
+        if (journal && result.succeeded())
+            co_await upload::detail::run_blocking([j = journal] { j->remove(); });
+        co_return std::move(result);
+    }
+};
+
+} // namespace
+
+asio::awaitable<publish_result> publish(api::client& client, publish_request request,
+                                        publish_options options) {
+    publisher p{client, std::move(request), std::move(options)};
+    co_return co_await p.run();
+}
+
+} // namespace ascpp::workflow
