@@ -313,6 +313,10 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
                        command::batch);
         b->add_option("FILE", a.file, "The batch file")->required()->check(CLI::ExistingFile);
         b->add_flag("--wait", a.wait, "Wait until each version has been processed");
+        b->add_option("--journal", a.journal,
+                      "Directory of resume journals, one per pack: an interrupted batch run "
+                      "again with it continues")
+            ->type_name("DIR");
         timeout_option(b, "Give up after this long (exit code 3)");
     }
 

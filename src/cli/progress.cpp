@@ -222,6 +222,11 @@ void progress_reporter::state(std::string text) {
     }
 }
 
+std::string progress_reporter::current_state() {
+    std::lock_guard lock(mutex_);
+    return state_;
+}
+
 void progress_reporter::tick() {
     if (mode_ != progress_mode::bars)
         return;

@@ -77,6 +77,8 @@ public:
     void update(std::string_view key, const file_progress& p);
     // What is being waited for, e.g. "version 3: PROCESSING"; elapsed time is added.
     void state(std::string text);
+    // The latest state() text, for messages such as "timed out (last: ...)".
+    std::string current_state();
     // Redraws (elapsed time, rates) without new figures; call about once a second.
     void tick();
     // A line of its own that must not be overwritten by the bars (e.g. a retry notice).

@@ -1,0 +1,210 @@
+#include "run.hpp"
+
+#include "command_line.hpp"
+#include "context.hpp"
+#include "duration.hpp"
+#include "exit_code.hpp"
+#include "failure.hpp"
+
+#include <ascpp/api/client.hpp>
+#include <ascpp/auth/error.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+namespace ascpp::cli {
+
+namespace {
+
+// How long a timed-out command may take to unwind after its cancellation before it is abandoned.
+constexpr auto cancel_grace = std::chrono::seconds(5);
+
+api::client_config client_config_from(const config& cfg, const global_options& g) {
+    api::client_config cc;
+    cc.base_url = cfg.api_url;
+    cc.key_id = cfg.key_id;
+    cc.issuer_id = cfg.issuer_id;
+    try {
+        cc.private_key = auth::private_key::from_pem(cfg.private_key_pem);
+    } catch (const auth::key_error& e) {
+        throw usage_error("private key from " + cfg.private_key_origin + ": " + e.what());
+    }
+    cc.ca_file = cfg.ca_file;
+    cc.user_agent = "ascpp-cli/" + version_text().substr(6, version_text().find(' ', 6) - 6);
+    (void)g;
+    return cc;
+}
+
+asio::awaitable<void> dispatch(context& ctx) {
+    ctx.note("ascpp: " + ctx.cfg.describe());
+    switch (ctx.inv.cmd) {
+    case command::upload:
+    case command::publish:
+    case command::batch:
+        co_await run_transfer_command(ctx);
+        break;
+    case command::wait_version:
+    case command::wait_file:
+    case command::wait_release:
+        co_await run_wait_command(ctx);
+        break;
+    default:
+        co_await run_resource_command(ctx);
+        break;
+    }
+}
+
+// Redraws the progress display about twice a second while a command runs, so elapsed times
+// and rates move even when nothing new arrives.
+asio::awaitable<void> tick(asio::steady_timer& timer, progress_reporter& progress) {
+    for (;;) {
+        timer.expires_after(std::chrono::milliseconds(500));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return;
+        progress.tick();
+    }
+}
+
+} // namespace
+
+int run(int argc, const char* const* argv) {
+    auto parsed = parse_command_line(argc, argv, std::cout, std::cerr);
+    if (auto* code = std::get_if<int>(&parsed))
+        return *code;
+    const auto& inv = std::get<invocation>(parsed);
+
+    // A closed stdout (e.g. `ascpp ... | head -1`) must not kill the process mid-upload.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    printer out(std::cout, inv.global.output);
+    progress_reporter progress(
+        std::cerr, choose_progress_mode(inv.global.quiet, stderr_is_terminal()), terminal_width());
+
+    config cfg;
+    api::client_config client_cfg;
+    try {
+        cfg = resolve_config(inv.global.config, process_environment());
+        client_cfg = client_config_from(cfg, inv.global);
+    } catch (...) {
+        return report_failure(describe_failure(std::current_exception(), stop_reason::none, {}, {}),
+                              out, std::cerr);
+    }
+
+    asio::io_context ioc(1);
+    std::optional<api::client> client;
+    try {
+        client.emplace(ioc.get_executor(), std::move(client_cfg));
+    } catch (const std::invalid_argument& e) {
+        return report_failure(describe_failure(std::make_exception_ptr(usage_error(e.what())),
+                                               stop_reason::none, {}, {}),
+                              out, std::cerr);
+    } catch (...) {
+        return report_failure(describe_failure(std::current_exception(), stop_reason::none, {}, {}),
+                              out, std::cerr);
+    }
+
+    context ctx{inv, cfg, *client, out, progress, std::cerr};
+
+    asio::cancellation_signal cancel;
+    stop_reason stopped = stop_reason::none;
+    bool finished = false;
+    std::exception_ptr failure_ptr;
+
+    asio::steady_timer deadline(ioc);
+    asio::steady_timer grace(ioc);
+    asio::steady_timer ticker(ioc);
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+
+    auto stop = [&](stop_reason why) {
+        if (finished || stopped != stop_reason::none)
+            return;
+        stopped = why;
+        cancel.emit(asio::cancellation_type::terminal);
+        // Should something not honour the cancellation, give up waiting for it.
+        grace.expires_after(cancel_grace);
+        grace.async_wait([&](boost::system::error_code ec) {
+            if (!ec && !finished)
+                ioc.stop();
+        });
+    };
+
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int) {
+            if (ec)
+                return;
+            if (stopped == stop_reason::interrupted) {
+                // A second Ctrl-C: the user does not want to wait for a clean stop.
+                std::cerr << "\nascpp: interrupted again, quitting now\n";
+                std::_Exit(static_cast<int>(exit_code::interrupted));
+            }
+            ctx.notice(
+                "Interrupted: stopping cleanly" +
+                std::string(inv.args.journal ? " (the journal keeps what was uploaded)" : "") +
+                "; press Ctrl-C again to quit at once.");
+            stop(stop_reason::interrupted);
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    if (inv.args.timeout) {
+        deadline.expires_after(*inv.args.timeout);
+        deadline.async_wait([&](boost::system::error_code ec) {
+            if (!ec)
+                stop(stop_reason::timed_out);
+        });
+    }
+    if (progress.mode() == progress_mode::bars)
+        asio::co_spawn(ioc, tick(ticker, progress), asio::detached);
+
+    asio::co_spawn(ioc, dispatch(ctx),
+                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) {
+                       finished = true;
+                       failure_ptr = e;
+                       deadline.cancel();
+                       grace.cancel();
+                       ticker.cancel();
+                       signals.cancel();
+                   }));
+    ioc.run();
+    progress.finish();
+
+    if (!finished || failure_ptr) {
+        std::string timeout_text =
+            inv.args.timeout ? format_duration(*inv.args.timeout) : std::string();
+        int code = report_failure(
+            describe_failure(failure_ptr ? failure_ptr
+                                         : std::make_exception_ptr(std::runtime_error("stopped")),
+                             stopped, progress.current_state(), timeout_text),
+            out, std::cerr);
+        if (!finished) {
+            // The command did not unwind within the grace period; its coroutine frames may
+            // still refer to the client, so skip the destructors rather than run them out of
+            // order.
+            std::cout.flush();
+            std::cerr.flush();
+            std::_Exit(code);
+        }
+        return code;
+    }
+    if (inv.global.verbose) {
+        auto s = client->stats();
+        std::cerr << "ascpp: " << s.requests_sent << " API request"
+                  << (s.requests_sent == 1 ? "" : "s") << " (" << s.retries << " retried, "
+                  << s.rate_limited << " rate-limited)\n";
+    }
+    return static_cast<int>(exit_code::ok);
+}
+
+} // namespace ascpp::cli
