@@ -11,9 +11,14 @@
 //       app: "9876543210"       # optional, overrides the default
 //       asset: packs/Level2.aar
 //
-// (the same shape in JSON; a top-level list of packs is accepted too). Relative paths are
-// resolved against the batch file's directory; a path leading outside that directory tree is
-// refused unless the caller allows it.
+// (the same shape in JSON; a top-level list of packs is accepted too; an app id may be a JSON
+// number or an unquoted YAML scalar). YAML means a subset: block mappings and block lists by
+// indentation (spaces), plain, 'single' and "double" quoted scalars, # comments, one optional
+// "---". Flow collections ([...], {...}), anchors, tags and block scalars (|, >) are refused
+// with their line number, never misread. Unknown keys are errors (typos do not pass silently).
+// Relative paths are resolved against the batch file's directory; a path leading outside that
+// directory tree (absolute, "..", or through a symbolic link) is refused unless the caller
+// allows it.
 #pragma once
 
 #include <ascpp/api/client.hpp>
@@ -49,9 +54,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Reads a batch file (JSON or YAML by extension; other names are tried as JSON, then YAML).
-// Checks every entry (app, identifier and asset present, files exist, paths inside the tree,
-// identifiers not repeated for one app). Throws batch_file_error.
+// Reads a batch file: a .json file is JSON; any other is YAML unless its text starts with '{'
+// or '[' (JSON is YAML too). Checks every entry (app id numeric, identifier and asset present,
+// files exist and are regular files, paths inside the tree, identifiers not repeated for one
+// app). Throws batch_file_error; entries are numbered from 1 in messages ("entry 3 (Level2)").
 std::vector<batch_entry> load_batch_file(const std::filesystem::path& file,
                                          batch_file_options options = {});
 // The same from text; `base_dir` resolves relative paths, `name` is used in messages.
