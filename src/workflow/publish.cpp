@@ -1,6 +1,7 @@
 #include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 
+#include <functional>
 #include <stdexcept>
 
 namespace ascpp::workflow {
@@ -46,8 +47,12 @@ struct publisher {
     void count(std::uint64_t n = 1) { *requests += n; }
 
     asio::awaitable<void> save_journal() {
-        if (auto j = journal)
-            co_await upload::detail::run_blocking([j] { j->save(); });
+        if (auto j = journal) {
+            // A named function: GCC 12 destroys a lambda or braced temporary in a co_await
+            // expression twice.
+            std::function<void()> save = [j] { j->save(); };
+            co_await upload::detail::run_blocking(save);
+        }
     }
 
     // The journal belongs to one app and pack: refuse another one's.
@@ -105,9 +110,11 @@ struct publisher {
             bool conflict = false;
             try {
                 count();
-                pack = (co_await client.create_background_asset(
-                            {req.app_id, req.asset_pack_identifier}))
-                           .data;
+                // A named request: GCC 12 destroys a braced temporary in a co_await twice.
+                api::background_asset_create_request create;
+                create.app_id = req.app_id;
+                create.asset_pack_identifier = req.asset_pack_identifier;
+                pack = (co_await client.create_background_asset(std::move(create))).data;
                 result.asset_pack_created = true;
             } catch (const api::api_error& e) {
                 // Someone created it meanwhile (or a lost response was retried): use theirs.
@@ -155,8 +162,9 @@ struct publisher {
         }
         if (!version) {
             count();
-            version =
-                (co_await client.create_background_asset_version({result.asset_pack.id})).data;
+            api::background_asset_version_create_request create;
+            create.background_asset_id = result.asset_pack.id;
+            version = (co_await client.create_background_asset_version(std::move(create))).data;
             result.version_created = true;
         }
         result.version = std::move(*version);
@@ -325,8 +333,10 @@ struct publisher {
         }
         result.api_requests = requests->load();
         result.duration = since(started);
-        if (journal && result.succeeded())
-            co_await upload::detail::run_blocking([j = journal] { j->remove(); });
+        if (journal && result.succeeded()) {
+            std::function<void()> remove = [j = journal] { j->remove(); };
+            co_await upload::detail::run_blocking(remove);
+        }
         co_return std::move(result);
     }
 };
