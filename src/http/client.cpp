@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <list>
@@ -143,6 +144,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::mutex mutex;
     std::map<std::string, origin_pool> pools;
     std::size_t total_open = 0;
+    std::size_t peak_open = 0; // the most connections open at once (opening ones included)
     std::list<std::shared_ptr<waiter>> waiters;
     bool closed = false;
     bool janitor_running = false;
@@ -163,6 +165,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
             pool.open -= evicted;
             total_open -= evicted;
         }
+    }
+
+    bool has_waiters_locked(const std::string& key) const {
+        return std::any_of(waiters.begin(), waiters.end(),
+                           [&](const auto& w) { return w->key == key; });
     }
 
     std::optional<grant> take_locked(const std::string& key, bool fresh, closing& out) {
@@ -187,11 +194,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
         if (total_open < options.max_connections_total) {
             ++pool.open;
             ++total_open;
+            peak_open = std::max(peak_open, total_open);
             return grant{};
         }
-        // Full overall: the oldest idle connection of another origin makes room.
+        // Full overall: the oldest idle connection of another origin makes room, unless that
+        // origin has requests waiting for it. Taking it anyway would make two busy origins close
+        // and reopen each other's connections; an origin with nothing open may always take one,
+        // so none starves.
         for (auto& [other_key, other] : pools) {
             if (&other == &pool || other.idle.empty())
+                continue;
+            if (pool.open > 0 && has_waiters_locked(other_key))
                 continue;
             out.push_back(std::move(other.idle.front()));
             other.idle.erase(other.idle.begin());
@@ -238,8 +251,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
             dispatch_locked(out);
         }
         close_all(out);
-        if (start_janitor)
-            asio::co_spawn(executor, janitor(weak_from_this()), asio::detached);
+        if (start_janitor) {
+            // A named argument: GCC 12 can destroy a temporary passed to a coroutine twice.
+            std::weak_ptr<impl> weak = weak_from_this();
+            asio::co_spawn(executor, janitor(weak), asio::detached);
+        }
     }
 
     // A grant the request will not use (it was cancelled as the grant arrived).
@@ -309,11 +325,13 @@ struct client::impl : std::enable_shared_from_this<impl> {
             try {
                 // The wait starts under the mutex, so a grant is never missed: granting moves the
                 // expiry to the past, which ends a pending wait or makes a later one return now.
+                // The initiation captures no owning pointer: GCC 12 destroys the captures of a
+                // lambda in a co_await expression twice.
                 auto token = asio::redirect_error(asio::use_awaitable, ec);
                 co_await asio::async_initiate<decltype(token), void(error_code)>(
-                    [this, w](auto handler) {
+                    [this, waiting = w.get()](auto handler) {
                         std::lock_guard lock(mutex);
-                        w->wake.async_wait(std::move(handler));
+                        waiting->wake.async_wait(std::move(handler));
                     },
                     token);
             } catch (const boost::system::system_error&) {
@@ -380,7 +398,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             error_code ec;
             auto token = asio::redirect_error(asio::use_awaitable, ec);
             co_await asio::async_initiate<decltype(token), void(error_code)>(
-                [&timer, weak](auto handler) {
+                [&timer, &weak](auto handler) {
                     auto self = weak.lock();
                     if (!self) {
                         // The client is gone; its destructor already pointed the timer at the past.
@@ -483,7 +501,11 @@ asio::awaitable<response> client::send(request req) {
 }
 
 client_stats client::stats() const {
-    return impl_->stats.snapshot();
+    auto s = impl_->stats.snapshot();
+    std::lock_guard lock(impl_->mutex);
+    s.connections_open = impl_->total_open;
+    s.connections_open_peak = impl_->peak_open;
+    return s;
 }
 
 const client_options& client::options() const noexcept {

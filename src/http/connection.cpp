@@ -76,6 +76,8 @@ const boost::system::error_category& beast_http_category() {
 
 // Maps a failed write or read to the transport's error. `got_some`: a byte of the response has
 // arrived, which rules out the safe retry.
+// Callers read `cancelled` before the throw statement: GCC 12 destroys the exception twice when
+// a throw's operand contains a co_await.
 attempt_error io_failure(error_code ec, const char* step, const attempt_args& a, bool got_some,
                          bool cancelled) {
     std::string where = std::string(step) + " " + a.where.name;
@@ -281,9 +283,10 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
         n = co_await bhttp::async_write_header(stream, serializer,
                                                asio::redirect_error(asio::use_awaitable, ec));
         a.stats.add(&client_stats::bytes_sent, n);
-        if (ec)
-            throw io_failure(ec, "write", a, false,
-                             is_cancelled(co_await asio::this_coro::cancellation_state));
+        if (ec) {
+            const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+            throw io_failure(ec, "write", a, false, cancelled);
+        }
 
         // One buffer of at most file_chunk_size for the whole range: the range is never in memory.
         const std::size_t chunk_size =
@@ -300,9 +303,10 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
             n = co_await asio::async_write(stream, asio::buffer(chunk.data(), size),
                                            asio::redirect_error(asio::use_awaitable, ec));
             a.stats.add(&client_stats::bytes_sent, n);
-            if (ec)
-                throw io_failure(ec, "write", a, false,
-                                 is_cancelled(co_await asio::this_coro::cancellation_state));
+            if (ec) {
+                const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+                throw io_failure(ec, "write", a, false, cancelled);
+            }
             sent += size;
         }
         co_return;
@@ -323,9 +327,10 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
             reinterpret_cast<const unsigned char*>(text->data()), text->size()));
     n = co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
     a.stats.add(&client_stats::bytes_sent, n);
-    if (ec)
-        throw io_failure(ec, "write", a, false,
-                         is_cancelled(co_await asio::this_coro::cancellation_state));
+    if (ec) {
+        const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+        throw io_failure(ec, "write", a, false, cancelled);
+    }
 }
 
 template <class Stream>
@@ -341,9 +346,10 @@ asio::awaitable<attempt_result> read_response(Stream& stream, connection& c,
         std::size_t n = co_await bhttp::async_read(stream, c.buffer, parser,
                                                    asio::redirect_error(asio::use_awaitable, ec));
         a.stats.add(&client_stats::bytes_received, n);
-        if (ec)
-            throw io_failure(ec, "read", a, interim > 0 || parser.got_some(),
-                             is_cancelled(co_await asio::this_coro::cancellation_state));
+        if (ec) {
+            const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+            throw io_failure(ec, "read", a, interim > 0 || parser.got_some(), cancelled);
+        }
 
         auto& msg = parser.get();
         const unsigned status = msg.result_int();

@@ -46,8 +46,10 @@ struct client_stats {
     std::uint64_t connections_reused = 0;
     std::uint64_t requests_retried = 0;
     std::uint64_t requests_sent = 0;
-    std::uint64_t bytes_sent = 0;     // body and header bytes written to sockets
-    std::uint64_t bytes_received = 0; // body and header bytes read from sockets
+    std::uint64_t bytes_sent = 0;            // body and header bytes written to sockets
+    std::uint64_t bytes_received = 0;        // body and header bytes read from sockets
+    std::uint64_t connections_open = 0;      // now: idle, in use and being opened
+    std::uint64_t connections_open_peak = 0; // the most open at once, never above the bounds
 };
 
 // Safe to share between the threads of a multi-threaded io_context: pool state is guarded
