@@ -20,24 +20,100 @@ asio::awaitable<json::array> collect(Pager pages) {
     co_return all;
 }
 
+// GCC 12 mishandles braced lists and brace-initialised temporaries inside coroutines (double
+// destruction), so requests, queries and documents are built by these plain functions.
+api::background_assets_query assets_query(const command_args& a) {
+    api::background_assets_query q;
+    if (!a.identifier.empty())
+        q.filter_asset_pack_identifier.push_back(a.identifier);
+    if (a.archived)
+        q.filter_archived.emplace_back(*a.archived ? "true" : "false");
+    q.limit = 200;
+    return q;
+}
+
+api::background_asset_create_request asset_create_request(const command_args& a) {
+    api::background_asset_create_request r;
+    r.app_id = a.app;
+    r.asset_pack_identifier = a.identifier;
+    return r;
+}
+
+api::background_asset_version_create_request version_create_request(const command_args& a) {
+    api::background_asset_version_create_request r;
+    r.background_asset_id = a.asset;
+    return r;
+}
+
+api::background_asset_versions_query versions_query(const command_args& a) {
+    api::background_asset_versions_query q;
+    for (const auto& s : a.states)
+        q.filter_state.emplace_back(std::string(s));
+    if (a.sort)
+        q.sort.emplace_back(*a.sort);
+    q.limit = 200;
+    return q;
+}
+
+api::background_asset_version_query version_with_releases_query() {
+    api::background_asset_version_query q;
+    q.include.emplace_back(api::includes::background_asset_version::internal_beta_release);
+    q.include.emplace_back(api::includes::background_asset_version::external_beta_release);
+    q.include.emplace_back(api::includes::background_asset_version::app_store_release);
+    return q;
+}
+
+using version_relationship =
+    std::optional<api::to_one_relationship> api::background_asset_version::relationships_type::*;
+
+std::optional<api::to_one_relationship> relationship(const api::background_asset_version& v,
+                                                     version_relationship member) {
+    if (!v.relationships)
+        return std::nullopt;
+    return (*v.relationships).*member;
+}
+
+void print_releases(printer& out, const api::background_asset_version& version,
+                    const json::value& internal, const json::value& external,
+                    const json::value& app_store) {
+    json::object result;
+    result["version"] = json::value_from(version);
+    result["internalBetaRelease"] = internal;
+    result["externalBetaRelease"] = external;
+    result["appStoreRelease"] = app_store;
+    table t({"CHANNEL", "ID", "STATE"});
+    auto row = [&](std::string_view channel, const json::value& r) {
+        if (!r.is_object()) {
+            t.add_row({std::string(channel), "-", "-"});
+            return;
+        }
+        std::string state = "-";
+        if (auto* attrs = r.as_object().if_contains("attributes"); attrs && attrs->is_object())
+            if (auto* s = attrs->as_object().if_contains("state"); s && s->is_string())
+                state = s->as_string();
+        t.add_row({std::string(channel), std::string(r.at("id").as_string()), state});
+    };
+    row("internal-beta", internal);
+    row("external-beta", external);
+    row("app-store", app_store);
+    out.document(result, t);
+}
+
 asio::awaitable<void> assets(context& ctx) {
     const auto& a = ctx.args();
     auto& c = ctx.client;
     switch (ctx.inv.cmd) {
     case command::assets_list: {
-        api::background_assets_query q;
-        if (!a.identifier.empty())
-            q.filter_asset_pack_identifier = {a.identifier};
-        if (a.archived)
-            q.filter_archived = {*a.archived ? "true" : "false"};
-        q.limit = 200;
+        const auto q = assets_query(a);
         ctx.out.list(co_await collect(c.paginate_background_assets(a.app, q)), "No asset packs.");
         break;
     }
-    case command::assets_create:
-        ctx.out.single(
-            json::value_from((co_await c.create_background_asset({a.app, a.identifier})).data));
+    case command::assets_create: {
+        auto request = asset_create_request(a);
+        auto doc = co_await c.create_background_asset(std::move(request));
+        ctx.out.single(json::value_from(doc.data));
         break;
+    }
     case command::assets_get:
         ctx.out.single(json::value_from((co_await c.get_background_asset(a.id)).data));
         break;
@@ -59,20 +135,17 @@ asio::awaitable<void> versions(context& ctx) {
     auto& c = ctx.client;
     switch (ctx.inv.cmd) {
     case command::versions_list: {
-        api::background_asset_versions_query q;
-        for (const auto& s : a.states)
-            q.filter_state.emplace_back(std::string(s));
-        if (a.sort)
-            q.sort = {*a.sort};
-        q.limit = 200;
+        const auto q = versions_query(a);
         ctx.out.list(co_await collect(c.paginate_background_asset_versions(a.asset, q)),
                      "No versions.");
         break;
     }
-    case command::versions_create:
-        ctx.out.single(
-            json::value_from((co_await c.create_background_asset_version({a.asset})).data));
+    case command::versions_create: {
+        auto request = version_create_request(a);
+        auto doc = co_await c.create_background_asset_version(std::move(request));
+        ctx.out.single(json::value_from(doc.data));
         break;
+    }
     case command::versions_get:
         ctx.out.single(json::value_from((co_await c.get_background_asset_version(a.id)).data));
         break;
@@ -109,42 +182,19 @@ asio::awaitable<json::value> release_of(const api::document<api::background_asse
 
 asio::awaitable<void> releases(context& ctx) {
     auto& c = ctx.client;
-    api::background_asset_version_query q;
-    q.include = {std::string(api::includes::background_asset_version::internal_beta_release),
-                 std::string(api::includes::background_asset_version::external_beta_release),
-                 std::string(api::includes::background_asset_version::app_store_release)};
+    const auto q = version_with_releases_query();
     auto doc = co_await c.get_background_asset_version(ctx.args().version, q);
-    const auto& rels = doc.data.relationships;
+    using rels = api::background_asset_version::relationships_type;
     auto internal = co_await release_of<api::internal_beta_release>(
-        doc, rels ? rels->internal_beta_release : std::nullopt,
+        doc, relationship(doc.data, &rels::internal_beta_release),
         [&](std::string id) { return c.get_internal_beta_release(std::move(id)); });
     auto external = co_await release_of<api::external_beta_release>(
-        doc, rels ? rels->external_beta_release : std::nullopt,
+        doc, relationship(doc.data, &rels::external_beta_release),
         [&](std::string id) { return c.get_external_beta_release(std::move(id)); });
     auto app_store = co_await release_of<api::app_store_release>(
-        doc, rels ? rels->app_store_release : std::nullopt,
+        doc, relationship(doc.data, &rels::app_store_release),
         [&](std::string id) { return c.get_app_store_release(std::move(id)); });
-
-    json::object result{{"version", json::value_from(doc.data)},
-                        {"internalBetaRelease", internal},
-                        {"externalBetaRelease", external},
-                        {"appStoreRelease", app_store}};
-    table t({"CHANNEL", "ID", "STATE"});
-    auto row = [&](std::string_view channel, const json::value& r) {
-        if (!r.is_object()) {
-            t.add_row({std::string(channel), "-", "-"});
-            return;
-        }
-        std::string state = "-";
-        if (auto* attrs = r.as_object().if_contains("attributes"); attrs && attrs->is_object())
-            if (auto* s = attrs->as_object().if_contains("state"); s && s->is_string())
-                state = s->as_string();
-        t.add_row({std::string(channel), std::string(r.at("id").as_string()), state});
-    };
-    row("internal-beta", internal);
-    row("external-beta", external);
-    row("app-store", app_store);
-    ctx.out.document(result, t);
+    print_releases(ctx.out, doc.data, internal, external, app_store);
 }
 
 } // namespace

@@ -86,6 +86,18 @@ std::string upload_summary_line(const upload::upload_result& r) {
     return line;
 }
 
+void print_upload(printer& out, const upload::upload_result& result) {
+    if (out.format() == output_format::json) {
+        json::object doc;
+        doc["data"] = json::value_from(result.file);
+        doc["upload"] = upload_summary(result);
+        out.print_json(doc);
+    } else {
+        print_resource_details(out.stream(), json::value_from(result.file).as_object());
+        out.stream() << upload_summary_line(result) << '\n';
+    }
+}
+
 asio::awaitable<void> upload_command(context& ctx) {
     const auto& a = ctx.args();
     upload::reserve_request req;
@@ -103,13 +115,7 @@ asio::awaitable<void> upload_command(context& ctx) {
     auto result = co_await upload::reserve_and_upload(ctx.client, req, options);
     ctx.progress.finish();
 
-    if (ctx.out.format() == output_format::json) {
-        ctx.out.print_json(json::object{{"data", json::value_from(result.file)},
-                                        {"upload", upload_summary(result)}});
-    } else {
-        print_resource_details(ctx.out.stream(), json::value_from(result.file).as_object());
-        ctx.out.stream() << upload_summary_line(result) << '\n';
-    }
+    print_upload(ctx.out, result);
 }
 
 workflow::release_channel to_workflow(release_channel c) {

@@ -37,6 +37,44 @@ std::string details_of(const std::optional<std::vector<api::state_detail>>& item
     return out;
 }
 
+// Plain functions: GCC 12 mishandles braced initialisers and `?:` of class type in coroutines.
+std::string state_line(const std::string& what, const std::string& state) {
+    return what + ": " + (state.empty() ? std::string("-") : state);
+}
+
+observed observe(const api::background_asset_version& v) {
+    observed o;
+    o.resource = json::value_from(v);
+    if (const auto& attrs = v.attributes) {
+        if (attrs->state)
+            o.state = attrs->state->str();
+        if (attrs->state_details)
+            o.details = details_of(attrs->state_details->errors);
+    }
+    return o;
+}
+
+observed observe(const api::background_asset_upload_file& f) {
+    observed o;
+    o.resource = json::value_from(f);
+    if (f.attributes && f.attributes->asset_delivery_state) {
+        const auto& s = *f.attributes->asset_delivery_state;
+        if (s.state)
+            o.state = s.state->str();
+        o.details = details_of(s.errors);
+    }
+    return o;
+}
+
+template <class Release>
+observed observe_release(const Release& r) {
+    observed o;
+    o.resource = json::value_from(r);
+    if (r.attributes && r.attributes->state)
+        o.state = r.attributes->state->str();
+    return o;
+}
+
 template <class Fetch>
 asio::awaitable<observed> poll(context& ctx, std::string what, Fetch fetch,
                                const std::vector<std::string>& targets,
@@ -47,7 +85,7 @@ asio::awaitable<observed> poll(context& ctx, std::string what, Fetch fetch,
     auto interval = first_interval;
     for (;;) {
         observed o = co_await fetch();
-        ctx.progress.state(what + ": " + (o.state.empty() ? "-" : o.state));
+        ctx.progress.state(state_line(what, o.state));
         if (std::find(targets.begin(), targets.end(), o.state) != targets.end())
             co_return o;
         if (std::find(failures.begin(), failures.end(), o.state) != failures.end())
@@ -73,10 +111,7 @@ std::vector<std::string> failure_states(std::vector<std::string> candidates,
 template <class Release, class Get>
 asio::awaitable<observed> fetch_release(Get get) {
     auto doc = co_await get();
-    observed o{json::value_from(doc.data), {}, {}};
-    if (doc.data.attributes && doc.data.attributes->state)
-        o.state = doc.data.attributes->state->str();
-    co_return o;
+    co_return observe_release(doc.data);
 }
 
 // What a wait ends on by default, and the states that make it fail (computed outside the
@@ -117,14 +152,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
     case command::wait_version: {
         auto fetch = [&]() -> asio::awaitable<observed> {
             auto doc = co_await c.get_background_asset_version(a.id);
-            observed o{json::value_from(doc.data), {}, {}};
-            if (const auto& attrs = doc.data.attributes) {
-                if (attrs->state)
-                    o.state = attrs->state->str();
-                if (attrs->state_details)
-                    o.details = details_of(attrs->state_details->errors);
-            }
-            co_return o;
+            co_return observe(doc.data);
         };
         result = co_await poll(ctx, "version " + a.id, fetch, targets, failures);
         break;
@@ -132,14 +160,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
     case command::wait_file: {
         auto fetch = [&]() -> asio::awaitable<observed> {
             auto doc = co_await c.get_background_asset_upload_file(a.id);
-            observed o{json::value_from(doc.data), {}, {}};
-            if (doc.data.attributes && doc.data.attributes->asset_delivery_state) {
-                const auto& s = *doc.data.attributes->asset_delivery_state;
-                if (s.state)
-                    o.state = s.state->str();
-                o.details = details_of(s.errors);
-            }
-            co_return o;
+            co_return observe(doc.data);
         };
         result = co_await poll(ctx, "upload file " + a.id, fetch, targets, failures);
         break;
