@@ -170,13 +170,13 @@ asio::any_io_executor hashing_executor() {
 }
 
 asio::awaitable<void> run_blocking(std::function<void()> work) {
-    co_await asio::co_spawn(
-        hashing_executor(),
-        [work = std::move(work)]() -> asio::awaitable<void> {
-            work();
-            co_return;
-        },
-        asio::use_awaitable);
+    // Named, not written inside the co_await: GCC 12 destroys the captures of a lambda
+    // temporary in a co_await expression twice.
+    auto job = [work = std::move(work)]() -> asio::awaitable<void> {
+        work();
+        co_return;
+    };
+    co_await asio::co_spawn(hashing_executor(), std::move(job), asio::use_awaitable);
 }
 
 file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,

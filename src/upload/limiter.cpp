@@ -327,7 +327,9 @@ asio::awaitable<void> task_group::join() {
     bool cancelled = false;
     for (;;) {
         try {
-            co_await s->done.async_wait_unless([s] { return s->running.load() == 0; },
+            // A raw pointer: GCC 12 destroys the captures of a lambda in a co_await twice.
+            auto* st = s.get();
+            co_await s->done.async_wait_unless([st] { return st->running.load() == 0; },
                                                asio::use_awaitable);
             break;
         } catch (const boost::system::system_error& e) {

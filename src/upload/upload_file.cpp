@@ -209,9 +209,16 @@ struct upload_context {
     }
 };
 
+// Writes the journal on the blocking pool. The lambda is named: GCC 12 destroys the captures
+// of a lambda temporary in a co_await expression twice.
+asio::awaitable<void> save_now(std::shared_ptr<journal> j) {
+    std::function<void()> save = [j] { j->save(); };
+    co_await detail::run_blocking(std::move(save));
+}
+
 asio::awaitable<void> save_journal(upload_context& c) {
     if (auto j = c.options.journal)
-        co_await detail::run_blocking([j] { j->save(); });
+        co_await save_now(j);
 }
 
 asio::awaitable<void> hash_file(upload_context& c) {
@@ -651,7 +658,7 @@ asio::awaitable<upload_result> run_reserve_and_upload(api::client& client, reser
                 if (committed_state(state)) {
                     // Committed by the earlier run (maybe just before it was stopped).
                     j->mark_committed(options.journal_key);
-                    co_await detail::run_blocking([j] { j->save(); });
+                    co_await save_now(j);
                     upload_result r;
                     r.file = std::move(*existing);
                     r.stats.file_size = identity.size;
@@ -685,7 +692,7 @@ asio::awaitable<upload_result> run_reserve_and_upload(api::client& client, reser
         e.size = identity.size;
         e.mtime_ns = identity.mtime_ns;
         j->set_entry(options.journal_key, std::move(e));
-        co_await detail::run_blocking([j] { j->save(); });
+        co_await save_now(j);
     }
     auto r = co_await upload_file(client, std::move(reservation), req.path, options);
     r.stats.api_requests += api_requests;
