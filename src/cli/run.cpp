@@ -176,6 +176,10 @@ int run(int argc, const char* const* argv) {
                        grace.cancel();
                        ticker.cancel();
                        signals.cancel();
+                       // Pooled keep-alive connections and their idle timers would hold the
+                       // io_context (and the exit) for the idle timeout: the command is done.
+                       client->http().close_idle();
+                       ioc.stop();
                    }));
     ioc.run();
     progress.finish();
