@@ -1,0 +1,223 @@
+// ascpp upload|publish|wait against the simulator: progress, both output modes, a processing
+// failure, timeouts, and a publish interrupted with SIGINT then resumed from its journal.
+#include "cli_fixture.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace ascpp::test;
+
+namespace {
+
+std::string str(const json::value& v, std::initializer_list<std::string_view> path) {
+    const json::value* p = &v;
+    for (auto key : path)
+        p = &p->as_object().at(key);
+    return std::string(p->as_string());
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(transfer, cli_fixture)
+
+BOOST_AUTO_TEST_CASE(publish_wait_until_internal_beta_in_json) {
+    auto pack = make_file("Tutorial.aar", 5 * 1024 * 1024 + 3);
+    auto manifest = dir / "Manifest.json";
+    std::ofstream(manifest) << R"({"assetPackID": "Tutorial", "platforms": ["iOS"]})";
+    auto doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Tutorial", "--archive",
+                           pack.string(), "--manifest", manifest.string(), "--until",
+                           "internal-beta", "--timeout", "60s"});
+    BOOST_TEST(str(doc, {"assetPack", "attributes", "assetPackIdentifier"}) == "Tutorial");
+    BOOST_TEST(doc.at("assetPackCreated").as_bool());
+    BOOST_TEST(doc.at("versionCreated").as_bool());
+    BOOST_TEST(str(doc, {"versionState"}) == "COMPLETE");
+    BOOST_TEST(!doc.at("processingFailed").as_bool());
+    BOOST_REQUIRE(doc.at("uploads").as_array().size() == 2u);
+    BOOST_TEST(str(doc.at("uploads").at(0), {"data", "attributes", "assetType"}) == "MANIFEST");
+    BOOST_TEST(str(doc.at("uploads").at(1), {"data", "attributes", "assetType"}) == "ASSET");
+    BOOST_TEST(doc.at("uploads").at(1).at("upload").at("fileSize").as_int64() ==
+               5 * 1024 * 1024 + 3);
+    BOOST_TEST(str(doc, {"release", "channel"}) == "internal-beta");
+    BOOST_TEST(str(doc, {"release", "state"}) == "READY_FOR_TESTING");
+    BOOST_TEST(sim.stats().checksums_matched == 2u);
+
+    // The listing commands see what the publish made.
+    auto asset = str(doc, {"assetPack", "id"});
+    auto version = str(doc, {"version", "id"});
+    auto versions = ascpp_json({"versions", "list", "--asset", asset});
+    BOOST_REQUIRE(versions.at("data").as_array().size() == 1u);
+    BOOST_TEST(str(versions.at("data").at(0), {"attributes", "state"}) == "COMPLETE");
+    auto releases = ascpp_json({"releases", "get", "--version", version});
+    BOOST_TEST(str(releases, {"internalBetaRelease", "id"}) == str(doc, {"release", "id"}));
+
+    // A second publish of the same identifier makes version 2 of the same pack.
+    doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Tutorial", "--archive",
+                      pack.string(), "--wait"});
+    BOOST_TEST(!doc.at("assetPackCreated").as_bool());
+    BOOST_TEST(str(doc, {"assetPack", "id"}) == asset);
+    BOOST_TEST(str(doc, {"version", "attributes", "version"}) == "2");
+    BOOST_TEST(doc.at("release").is_null());
+}
+
+BOOST_AUTO_TEST_CASE(publish_as_a_table_with_progress_lines) {
+    auto pack = make_file("Levels.aar", 4 * 1024 * 1024);
+    auto r = ascpp({"publish", "--app", app_id, "--identifier", "Levels", "--archive",
+                    pack.string(), "--wait"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    // stderr is a file here: plain progress lines, no terminal control sequences.
+    BOOST_TEST(contains(r.err, "Levels.aar: uploading 4.00 MiB in 4 parts"), r.err);
+    BOOST_TEST(contains(r.err, "Levels.aar: uploaded 4.00 MiB"), r.err);
+    BOOST_TEST(contains(r.err, "Levels version: COMPLETE"), r.err);
+    BOOST_TEST(!contains(r.err, "\x1b["));
+    BOOST_TEST(contains(r.out, "asset pack"));
+    BOOST_TEST(contains(r.out, "Levels (created)"));
+    BOOST_TEST(contains(r.out, "COMPLETE"));
+    BOOST_TEST(contains(r.out, "ASSET Levels.aar"));
+
+    // Without --wait the version is left processing (or already done), and the command
+    // returns after the upload.
+    r = ascpp({"publish", "--app", app_id, "--identifier", "Levels", "--archive", pack.string()});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(!contains(r.err, "version: COMPLETE"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(upload_and_wait_commands) {
+    auto asset =
+        str(ascpp_json({"assets", "create", "--app", app_id, "--identifier", "W"}), {"data", "id"});
+    auto version = str(ascpp_json({"versions", "create", "--asset", asset}), {"data", "id"});
+    auto pack = make_file("W.aar", 2 * 1024 * 1024 + 5);
+
+    // upload, table mode: the file's details and a summary line
+    auto r = ascpp({"upload", "--version", version, "--type", "asset", pack.string()});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "W.aar"));
+    BOOST_TEST(contains(r.out, "Uploaded 2.00 MiB"));
+    BOOST_TEST(contains(r.out, "3 parts"));
+
+    auto files = ascpp_json({"files", "list", "--version", version});
+    BOOST_REQUIRE(files.at("data").as_array().size() == 1u);
+    auto file_id = str(files.at("data").at(0), {"id"});
+
+    // wait file and wait version, table and JSON
+    r = ascpp({"wait", "file", file_id, "--timeout", "60s"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "COMPLETE"));
+    BOOST_TEST(contains(r.err, "upload file " + file_id + ": COMPLETE"), r.err);
+    auto v = ascpp_json({"wait", "version", version, "--timeout", "60s"});
+    BOOST_TEST(str(v, {"data", "attributes", "state"}) == "COMPLETE");
+    r = ascpp({"wait", "version", version, "--state", "COMPLETE,FAILED"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+
+    // wait release: internal beta by default; external beta after the review flow starts
+    auto releases = ascpp_json({"releases", "get", "--version", version});
+    auto internal_id = str(releases, {"internalBetaRelease", "id"});
+    auto w = ascpp_json({"wait", "release", internal_id, "--timeout", "60s"});
+    BOOST_TEST(str(w, {"data", "attributes", "state"}) == "READY_FOR_TESTING");
+    sim.release_action(version, ascpp::sim::release_channel::external_beta, "create");
+    releases = ascpp_json({"releases", "get", "--version", version});
+    auto external_id = str(releases, {"externalBetaRelease", "id"});
+    r = ascpp({"wait", "release", external_id, "--channel", "external-beta", "--state",
+               "READY_FOR_BETA_SUBMISSION", "--timeout", "60s"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "READY_FOR_BETA_SUBMISSION"));
+    // A state of another channel is a usage error.
+    r = ascpp({"wait", "release", external_id, "--channel", "external-beta", "--state",
+               "READY_FOR_DISTRIBUTION"});
+    BOOST_TEST(r.exit_code == 2, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_wait_that_times_out_exits_3) {
+    auto asset =
+        str(ascpp_json({"assets", "create", "--app", app_id, "--identifier", "T"}), {"data", "id"});
+    auto version = str(ascpp_json({"versions", "create", "--asset", asset}), {"data", "id"});
+    // Nothing is uploaded, so the version stays AWAITING_UPLOAD.
+    auto r = ascpp({"wait", "version", version, "--timeout", "1s"});
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(contains(r.err, "timed out after 1s"), r.err);
+    BOOST_TEST(contains(r.err, "AWAITING_UPLOAD"), r.err);
+    r = ascpp({"wait", "version", version, "--timeout", "1s", "--output", "json"});
+    BOOST_TEST(r.exit_code == 3);
+    auto doc = json::parse(r.out);
+    BOOST_TEST(doc.at("error").at("exitCode").as_int64() == 3);
+    BOOST_TEST(str(doc, {"error", "kind"}) == "timeout");
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_whose_processing_fails_exits_1_with_the_details) {
+    ascpp::sim::fault_rule rule;
+    rule.route = "backgroundAssetUploadFiles_updateInstance";
+    rule.kind = ascpp::sim::fault_kind::fail_processing;
+    sim.set_faults({rule});
+    auto pack = make_file("Bad.aar", 1024 * 1024);
+
+    auto r = ascpp({"publish", "--app", app_id, "--identifier", "Bad", "--archive", pack.string(),
+                    "--wait", "--output", "json"});
+    BOOST_TEST(r.exit_code == 1, r.err);
+    BOOST_TEST(contains(r.err, "failed processing"), r.err);
+    // One document on stdout: the publish result, which says why.
+    auto doc = json::parse(r.out);
+    BOOST_TEST(doc.at("processingFailed").as_bool());
+    BOOST_TEST(str(doc, {"versionState"}) == "FAILED");
+    BOOST_TEST(!doc.at("stateDetails").is_null());
+    auto version = str(doc, {"version", "id"});
+
+    r = ascpp({"wait", "version", version});
+    BOOST_TEST(r.exit_code == 1, r.err);
+    BOOST_TEST(contains(r.err, "FAILED"));
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_interrupted_with_sigint_resumes_from_its_journal) {
+    // Slow parts, two at a time, so the interrupt lands in the middle of the upload.
+    ascpp::sim::fault_rule slow;
+    slow.route = "upload_part";
+    slow.kind = ascpp::sim::fault_kind::latency;
+    slow.delay = std::chrono::milliseconds(300);
+    sim.set_faults({slow});
+    constexpr std::uint64_t size = 12 * 1024 * 1024;
+    auto pack = make_file("Big.aar", size);
+    auto journal = dir / "publish.journal";
+
+    auto p = start({"publish", "--app", app_id, "--identifier", "Big", "--archive", pack.string(),
+                    "--journal", journal.string(), "--concurrency", "2"});
+    // Bounded: at most 30 s for the first parts to arrive.
+    for (int i = 0; i < 3000 && sim.stats().parts_received < 2 && !p->exited(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_REQUIRE_MESSAGE(!p->exited(), "the publish ended before it could be interrupted");
+    BOOST_REQUIRE(sim.stats().parts_received >= 2u);
+    p->signal(SIGINT);
+    auto r = p->wait(std::chrono::seconds(30));
+    BOOST_TEST(r.exit_code == 130, r.err);
+    BOOST_TEST(contains(r.err, "interrupted"), r.err);
+    BOOST_TEST(fs::exists(journal));
+    auto received_before = sim.stats().parts_received;
+    BOOST_TEST(received_before < 12u);
+
+    // Run again with the same journal: the same pack and version, only the missing parts.
+    sim.clear_faults();
+    auto doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Big", "--archive",
+                           pack.string(), "--journal", journal.string(), "--wait"});
+    BOOST_TEST(!doc.at("assetPackCreated").as_bool());
+    BOOST_TEST(!doc.at("versionCreated").as_bool());
+    BOOST_TEST(str(doc, {"versionState"}) == "COMPLETE");
+    BOOST_TEST(doc.at("bytesResumed").as_int64() > 0);
+    BOOST_REQUIRE(doc.at("uploads").as_array().size() == 1u);
+    const auto& up = doc.at("uploads").at(0).at("upload");
+    BOOST_TEST(up.at("partsResumed").as_int64() > 0);
+    BOOST_TEST(up.at("partsResumed").as_int64() + up.at("partsSent").as_int64() == 12);
+    BOOST_TEST(sim.stats().checksums_matched == 1u);
+    BOOST_TEST(!fs::exists(journal)); // removed once the publish succeeded
+    auto versions = ascpp_json({"versions", "list", "--asset", str(doc, {"assetPack", "id"})});
+    BOOST_TEST(versions.at("data").as_array().size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
