@@ -179,6 +179,43 @@ struct publisher {
         co_await save_journal();
     }
 
+    // An uncommitted reservation of this very file (a previous run without a journal): read it
+    // for fresh operations and send everything again.
+    asio::awaitable<upload::upload_result>
+    continue_reservation(api::asset_type type, const api::background_asset_upload_file& same,
+                         const std::filesystem::path& path, const std::string& name,
+                         const upload::journal::file_identity& identity,
+                         upload::upload_options uo) {
+        count();
+        api::background_asset_upload_file_query q;
+        auto fresh = (co_await client.get_background_asset_upload_file(same.id, q)).data;
+        if (journal) {
+            // Recorded with its version, so that a later run resumes this reservation.
+            upload::journal_entry e;
+            e.upload_file_id = same.id;
+            e.background_asset_version_id = result.version.id;
+            e.asset_type = type.str();
+            e.file_name = name;
+            e.path = identity.path;
+            e.size = identity.size;
+            e.mtime_ns = identity.mtime_ns;
+            journal->set_entry(type.str(), std::move(e));
+        }
+        co_return co_await upload::upload_file(client, std::move(fresh), path, std::move(uo));
+    }
+
+    asio::awaitable<upload::upload_result> reserve(api::asset_type type,
+                                                   const std::filesystem::path& path,
+                                                   const std::string& name,
+                                                   upload::upload_options uo) {
+        upload::reserve_request rr;
+        rr.background_asset_version_id = result.version.id;
+        rr.asset_type = type;
+        rr.path = path;
+        rr.file_name = name;
+        co_return co_await upload::reserve_and_upload(client, std::move(rr), std::move(uo));
+    }
+
     asio::awaitable<void> send(api::asset_type type, const std::filesystem::path& path,
                                const std::vector<api::background_asset_upload_file>& existing) {
         const auto name = path.filename().string();
@@ -211,32 +248,31 @@ struct publisher {
         uo.journal = journal;
         uo.journal_key = type.str();
         upload::upload_result r;
-        auto entry = journal ? journal->entry(type.str()) : std::nullopt;
-        if (same && !(entry && entry->upload_file_id == same->id)) {
-            // An uncommitted reservation of this very file (a previous run without a journal):
-            // read it for fresh operations and send everything again.
-            count();
-            auto fresh = (co_await client.get_background_asset_upload_file(same->id)).data;
-            if (journal) {
-                // Recorded with its version, so that a later run resumes this reservation.
-                upload::journal_entry e;
-                e.upload_file_id = same->id;
-                e.background_asset_version_id = result.version.id;
-                e.asset_type = type.str();
-                e.file_name = name;
-                e.path = identity.path;
-                e.size = identity.size;
-                e.mtime_ns = identity.mtime_ns;
-                journal->set_entry(type.str(), std::move(e));
+        // A reservation whose parts keep failing (e.g. URLs that expired and that re-reading does
+        // not renew) is replaced once by a new one: the service lets a new reservation take the
+        // place of an uncommitted one.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            auto entry = journal ? journal->entry(type.str()) : std::nullopt;
+            bool failed_parts = false;
+            try {
+                if (attempt == 0 && same && !(entry && entry->upload_file_id == same->id))
+                    r = co_await continue_reservation(type, *same, path, name, identity, uo);
+                else
+                    r = co_await reserve(type, path, name, uo);
+            } catch (const upload::upload_error& e) {
+                if (e.code() != upload::upload_errc::part_failed || attempt > 0)
+                    throw;
+                failed_parts = true;
             }
-            r = co_await upload::upload_file(client, std::move(fresh), path, std::move(uo));
-        } else {
-            upload::reserve_request rr;
-            rr.background_asset_version_id = result.version.id;
-            rr.asset_type = type;
-            rr.path = path;
-            rr.file_name = name;
-            r = co_await upload::reserve_and_upload(client, std::move(rr), std::move(uo));
+            if (!failed_parts)
+                break;
+            if (journal) {
+                journal->erase_entry(type.str());
+                co_await save_journal();
+            }
+            uo = opts.upload;
+            uo.journal = journal;
+            uo.journal_key = type.str();
         }
         result.bytes_sent += r.stats.bytes_sent;
         result.bytes_resumed += r.stats.bytes_resumed;

@@ -1,0 +1,679 @@
+// ascpp::workflow against the in-process simulator over TLS: publish end to end, re-runs,
+// processing failures, batches under a concurrency limit and faults, cancellation, and many
+// watchers sharing their polls. Everything runs on one io_context driven by the test thread.
+#include <boost/test/unit_test.hpp>
+
+#include <ascpp/sim/simulator.hpp>
+#include <ascpp/upload/limiter.hpp>
+#include <ascpp/workflow/batch.hpp>
+#include <ascpp/workflow/publish.hpp>
+#include <ascpp/workflow/state_watcher.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+
+// The shared test PCH includes unit_test.hpp before a BOOST_TEST_MODULE could be defined, so
+// there is no generated main: this is it (dynamic Boost.Test).
+static bool init_tests() {
+    boost::unit_test::framework::master_test_suite().p_name.value = "workflow_test";
+    return true;
+}
+int main(int argc, char* argv[]) {
+    return boost::unit_test::unit_test_main(&init_tests, argc, argv);
+}
+
+namespace api = ascpp::api;
+namespace auth = ascpp::auth;
+namespace sim = ascpp::sim;
+namespace upload = ascpp::upload;
+namespace wf = ascpp::workflow;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t part_size = 64 * 1024;
+
+std::string hex_digest(const EVP_MD* md, std::string_view bytes) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(bytes.data(), bytes.size(), out, &n, md, nullptr);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < n; ++i) {
+        hex.push_back(digits[out[i] >> 4]);
+        hex.push_back(digits[out[i] & 15]);
+    }
+    return hex;
+}
+
+std::string make_bytes(std::size_t n, std::uint32_t seed) {
+    std::string out(n, '\0');
+    std::mt19937 rng(seed);
+    for (auto& c : out)
+        c = static_cast<char>(rng() & 0xFF);
+    return out;
+}
+
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() /
+               ("ascpp-workflow-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    fs::path write(const std::string& name, const std::string& bytes) const {
+        auto p = path / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p, std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        return p;
+    }
+};
+
+sim::simulator_options fast_options() {
+    sim::simulator_options o;
+    o.app_ids = {"1000000001", "1000000002"};
+    o.part_size = part_size;
+    o.upload_processing_delay = 20ms;
+    o.version_processing_delay = 20ms;
+    o.release_processing_delay = 20ms;
+    o.rate_limit = 1'000'000; // the many-watchers test alone makes thousands of setup calls
+    o.seed = 42;
+    return o;
+}
+
+wf::poll_policy fast_poll() {
+    wf::poll_policy p;
+    p.initial = 20ms;
+    p.multiplier = 1.5;
+    p.max = 200ms;
+    return p;
+}
+
+// A simulator, a client on an io_context that the test thread runs, and a scratch directory.
+struct env {
+    explicit env(sim::simulator_options o = fast_options()) : sim(std::move(o)) {
+        key = sim.create_api_key();
+        api::client_config c;
+        c.base_url = sim.api_url();
+        c.ca_file = sim.ca_file();
+        c.key_id = key.key_id;
+        c.issuer_id = key.issuer_id;
+        c.private_key = auth::private_key::from_pem(key.private_key_pem);
+        c.retry.initial_delay = 5ms;
+        c.retry.max_delay = 50ms;
+        c.retry.max_retry_after = 100ms;
+        client = std::make_unique<api::client>(io.get_executor(), std::move(c));
+    }
+    ~env() {
+        client.reset();
+        // Let the transport's handlers see that it is gone before the io_context goes.
+        for (int i = 0; i < 100 && io.poll() > 0; ++i) {
+        }
+    }
+
+    sim::simulator sim;
+    sim::api_credentials key;
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    std::unique_ptr<api::client> client;
+    temp_dir dir;
+
+    const std::string& app() const { return sim.options().app_ids.front(); }
+
+    // Runs the io_context on this thread until `f` is ready (bounded).
+    template <class Future>
+    void drive(Future& f, std::chrono::seconds limit = 90s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (f.wait_for(0s) != std::future_status::ready) {
+            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "operation hung");
+            io.run_one_for(20ms);
+        }
+    }
+    template <class T>
+    T run(asio::awaitable<T> op, std::chrono::seconds limit = 90s) {
+        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+        drive(f, limit);
+        return f.get();
+    }
+
+    wf::publish_options options() const {
+        wf::publish_options o;
+        o.watch.poll = fast_poll();
+        o.watch.timeout = 60s;
+        o.upload.retry.initial_delay = 5ms;
+        o.upload.retry.max_delay = 50ms;
+        return o;
+    }
+
+    std::vector<api::background_asset_version> versions_of(const std::string& pack_id) {
+        return run(client->list_background_asset_versions(pack_id)).data;
+    }
+    std::vector<api::background_asset> packs() {
+        return run(client->list_background_assets(app())).data;
+    }
+    std::vector<api::background_asset_upload_file> files_of(const std::string& version_id) {
+        return run(client->list_background_asset_upload_files(version_id)).data;
+    }
+};
+
+std::string state_of(const api::background_asset_version& v) {
+    return v.attributes && v.attributes->state ? v.attributes->state->str() : "";
+}
+std::string state_of(const api::background_asset_upload_file& f) {
+    return f.attributes && f.attributes->asset_delivery_state &&
+                   f.attributes->asset_delivery_state->state
+               ? f.attributes->asset_delivery_state->state->str()
+               : "";
+}
+
+std::size_t parts_of(std::size_t bytes) {
+    return (bytes + part_size - 1) / part_size;
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(publish_tests)
+
+BOOST_AUTO_TEST_CASE(publish_end_to_end_to_internal_beta) {
+    env e;
+    const auto asset_bytes = make_bytes(3 * part_size + 17, 1);
+    const auto manifest_bytes = std::string(R"({"assetPackID":"Tutorial","downloadPolicy":{}})");
+    auto asset = e.dir.write("Tutorial.aar", asset_bytes);
+    auto manifest = e.dir.write("Manifest.json", manifest_bytes);
+
+    auto opts = e.options();
+    opts.release = wf::release_target{}; // internal beta, READY_FOR_TESTING
+    std::vector<std::string> states_seen;
+    opts.watch.on_state = [&](std::string_view s) { states_seen.emplace_back(s); };
+    const auto requests_before = e.client->stats().requests_sent;
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Tutorial", asset, manifest}, opts));
+    const auto requests = e.client->stats().requests_sent - requests_before;
+    std::string breakdown;
+    for (const auto& [op, n] : e.client->stats().requests_by_operation)
+        breakdown += " " + op + "=" + std::to_string(n);
+
+    BOOST_TEST(r.succeeded());
+    BOOST_TEST(r.asset_pack_created);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(state_of(r.version) == "COMPLETE");
+    BOOST_TEST_REQUIRE(r.release.has_value());
+    BOOST_TEST(r.release->state == "READY_FOR_TESTING");
+    BOOST_TEST((r.release->channel == wf::release_channel::internal_beta));
+    BOOST_TEST(!r.release->id.empty());
+    BOOST_TEST_REQUIRE(r.uploads.size() == 2u);
+    BOOST_TEST(r.uploads[0].stats.file_size == manifest_bytes.size());
+    BOOST_TEST(r.uploads[1].stats.file_size == asset_bytes.size());
+    BOOST_TEST(r.skipped_files.empty());
+    BOOST_TEST(r.bytes_sent == asset_bytes.size() + manifest_bytes.size());
+    BOOST_TEST(!states_seen.empty());
+    BOOST_TEST(states_seen.back() == "READY_FOR_TESTING");
+
+    // What the service received: every byte once, both checksums verified.
+    auto stats = e.sim.stats();
+    BOOST_TEST(stats.upload_bytes_received == asset_bytes.size() + manifest_bytes.size());
+    BOOST_TEST(stats.parts_received == parts_of(asset_bytes.size()) + 1);
+    BOOST_TEST(stats.checksums_matched == 2u);
+    BOOST_TEST(stats.checksums_mismatched == 0u);
+    BOOST_TEST(stats.checksums_absent == 0u);
+    BOOST_TEST(stats.upload_authorization_headers == 0u);
+    BOOST_TEST(r.uploads[1].file_checksum.hex() == hex_digest(EVP_sha256(), asset_bytes));
+
+    // And what a user reading the API afterwards sees.
+    auto packs = e.packs();
+    BOOST_TEST_REQUIRE(packs.size() == 1u);
+    BOOST_TEST(packs[0].id == r.asset_pack.id);
+    auto versions = e.versions_of(r.asset_pack.id);
+    BOOST_TEST_REQUIRE(versions.size() == 1u);
+    BOOST_TEST(state_of(versions[0]) == "COMPLETE");
+    auto files = e.files_of(r.version.id);
+    BOOST_TEST_REQUIRE(files.size() == 2u);
+    for (const auto& f : files)
+        BOOST_TEST(state_of(f) == "COMPLETE");
+
+    // The cost of a publish in API requests (quoted in the README): the result accounts for
+    // every request the client sent.
+    BOOST_TEST(r.api_requests == requests);
+    BOOST_TEST_MESSAGE("publish with manifest to READY_FOR_TESTING: "
+                       << r.api_requests << " API requests, " << stats.parts_received
+                       << " part PUTs;" << breakdown);
+}
+
+BOOST_AUTO_TEST_CASE(publish_with_a_completion_callback_and_no_manifest) {
+    env e;
+    auto asset = e.dir.write("Level1.aar", make_bytes(part_size / 2, 2));
+    std::optional<wf::publish_result> got;
+    std::exception_ptr error;
+    bool called = false;
+    std::promise<void> done;
+    auto f = done.get_future();
+    wf::async_publish(*e.client, {e.app(), "Level1", asset, std::nullopt}, e.options(),
+                      [&](std::exception_ptr ex, wf::publish_result r) {
+                          called = true;
+                          error = ex;
+                          if (!ex)
+                              got = std::move(r);
+                          done.set_value();
+                      });
+    e.drive(f);
+    BOOST_TEST_REQUIRE(called);
+    BOOST_TEST_REQUIRE(!error);
+    BOOST_TEST(got->version_state == "COMPLETE");
+    BOOST_TEST(got->uploads.size() == 1u);
+    BOOST_TEST(!got->release.has_value());
+    BOOST_TEST(e.sim.stats().checksums_matched == 1u);
+    BOOST_TEST_MESSAGE("publish without manifest to COMPLETE: " << got->api_requests
+                                                                << " API requests");
+}
+
+BOOST_AUTO_TEST_CASE(rerun_after_failed_reservation_continues_the_same_version) {
+    env e;
+    auto asset = e.dir.write("Pack.aar", make_bytes(2 * part_size, 3));
+    // Every reservation fails: the first run leaves a pack and an empty AWAITING_UPLOAD version.
+    sim::fault_rule refuse;
+    refuse.route = "backgroundAssetUploadFiles_createInstance";
+    refuse.status = 500;
+    e.sim.set_faults({refuse});
+    BOOST_CHECK_THROW(e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, e.options())),
+                      api::api_error);
+    auto packs = e.packs();
+    BOOST_TEST_REQUIRE(packs.size() == 1u);
+    auto first_versions = e.versions_of(packs[0].id);
+    BOOST_TEST_REQUIRE(first_versions.size() == 1u);
+    BOOST_TEST(state_of(first_versions[0]) == "AWAITING_UPLOAD");
+
+    e.sim.clear_faults();
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, e.options()));
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(!r.asset_pack_created);
+    BOOST_TEST(!r.version_created);
+    BOOST_TEST(r.asset_pack.id == packs[0].id);
+    BOOST_TEST(r.version.id == first_versions[0].id);
+    BOOST_TEST(e.packs().size() == 1u);
+    BOOST_TEST(e.versions_of(packs[0].id).size() == 1u);
+
+    // A later publish of the same pack makes a new version (the previous one is COMPLETE).
+    auto again = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, e.options()));
+    BOOST_TEST(!again.asset_pack_created);
+    BOOST_TEST(again.version_created);
+    BOOST_TEST(again.version.id != r.version.id);
+    BOOST_TEST(e.versions_of(packs[0].id).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(rerun_after_failed_parts_reuses_the_reservation) {
+    env e;
+    const auto bytes = make_bytes(2 * part_size + 5, 4);
+    auto asset = e.dir.write("Pack.aar", bytes);
+    sim::fault_rule broken;
+    broken.route = "upload_part";
+    broken.status = 503;
+    e.sim.set_faults({broken});
+    auto opts = e.options();
+    opts.upload.retry.max_attempts = 2;
+    BOOST_CHECK_THROW(e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, opts)),
+                      std::exception);
+    auto packs = e.packs();
+    BOOST_TEST_REQUIRE(packs.size() == 1u);
+    auto versions = e.versions_of(packs[0].id);
+    BOOST_TEST_REQUIRE(versions.size() == 1u);
+    BOOST_TEST_REQUIRE(!e.files_of(versions[0].id).empty());
+
+    e.sim.clear_faults();
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, e.options()));
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(!r.version_created);
+    BOOST_TEST(r.version.id == versions[0].id);
+    std::size_t complete = 0;
+    for (const auto& f : e.files_of(r.version.id))
+        complete += state_of(f) == "COMPLETE";
+    BOOST_TEST(complete == 1u);
+    BOOST_TEST(e.sim.stats().checksums_matched == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(processing_failure_is_reported_with_state_details) {
+    env e;
+    auto asset = e.dir.write("Bad.aar", make_bytes(1000, 5));
+    sim::fault_rule bad;
+    bad.route = "backgroundAssetUploadFiles_updateInstance";
+    bad.kind = sim::fault_kind::fail_processing;
+    bad.file_name = "Bad.aar";
+    e.sim.set_faults({bad});
+    auto opts = e.options();
+    opts.release = wf::release_target{};
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Broken", asset, {}}, opts));
+    BOOST_TEST(!r.succeeded());
+    BOOST_TEST(r.processing_failed);
+    BOOST_TEST(r.version_state == "FAILED");
+    BOOST_TEST(!r.release.has_value());
+    BOOST_TEST_REQUIRE(r.state_details.has_value());
+    BOOST_TEST_REQUIRE(r.state_details->errors.has_value());
+    BOOST_TEST_REQUIRE(!r.state_details->errors->empty());
+    BOOST_TEST(r.state_details->errors->front().code.has_value());
+    BOOST_TEST_MESSAGE("FAILED with " << r.state_details->errors->front().code.value_or("?") << ": "
+                                      << r.state_details->errors->front().description.value_or(""));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(batch_tests)
+
+namespace {
+
+std::vector<wf::batch_entry> make_entries(env& e, std::size_t n, std::size_t base_size,
+                                          const std::string& prefix = "Pack") {
+    std::vector<wf::batch_entry> entries;
+    for (std::size_t i = 0; i < n; ++i) {
+        wf::batch_entry b;
+        b.app_id = e.sim.options().app_ids[i % 2];
+        b.asset_pack_identifier = prefix + std::to_string(i);
+        b.asset = e.dir.write(b.asset_pack_identifier + ".aar",
+                              make_bytes(base_size + i * 1000, static_cast<std::uint32_t>(i + 10)));
+        entries.push_back(std::move(b));
+    }
+    return entries;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(twenty_packs_under_a_small_global_limit) {
+    env e;
+    auto entries = make_entries(e, 20, 3 * part_size);
+    std::uint64_t total_bytes = 0;
+    std::size_t total_parts = 0;
+    for (const auto& b : entries) {
+        total_bytes += fs::file_size(b.asset);
+        total_parts += parts_of(fs::file_size(b.asset));
+    }
+    upload::limiter_options lo;
+    lo.max_concurrent_parts = 3;
+    lo.max_concurrent_parts_per_host = 3;
+    auto limiter = std::make_shared<upload::limiter>(lo);
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.publish.upload.limiter = limiter;
+    bo.publish.release = wf::release_target{};
+    bo.max_concurrent_publishes = 6;
+    bo.journal_directory = e.dir.path / "journals";
+    auto summary = e.run(wf::publish_batch(*e.client, entries, bo));
+
+    BOOST_TEST(summary.succeeded == 20u);
+    BOOST_TEST(summary.failed == 0u);
+    BOOST_TEST_REQUIRE(summary.items.size() == 20u);
+    for (std::size_t i = 0; i < 20; ++i) {
+        const auto& item = summary.items[i];
+        BOOST_TEST_CONTEXT("entry " << i) {
+            BOOST_TEST(item.succeeded);
+            BOOST_TEST(item.error.empty(), item.error);
+            BOOST_TEST(item.entry.asset_pack_identifier == entries[i].asset_pack_identifier);
+            BOOST_TEST_REQUIRE(item.result.has_value());
+            BOOST_TEST(item.result->version_state == "COMPLETE");
+            BOOST_TEST(item.result->release->state == "READY_FOR_TESTING");
+        }
+    }
+    auto stats = e.sim.stats();
+    BOOST_TEST(stats.peak_concurrent_part_uploads <= 3u);
+    BOOST_TEST(limiter->stats().peak_active <= 3u);
+    BOOST_TEST(stats.parts_received == total_parts);
+    BOOST_TEST(stats.upload_bytes_received == total_bytes);
+    BOOST_TEST(summary.bytes_sent == total_bytes);
+    BOOST_TEST(stats.checksums_matched == 20u);
+    // Journals are removed once their publish succeeded.
+    BOOST_TEST(fs::is_empty(bo.journal_directory.value()));
+    BOOST_TEST(summary.publish_api_requests == summary.api_requests);
+    BOOST_TEST_MESSAGE("batch of 20: " << summary.api_requests << " API requests ("
+                                       << summary.api_requests / 20.0 << " per pack), peak "
+                                       << stats.peak_concurrent_part_uploads << " parts at once");
+}
+
+BOOST_AUTO_TEST_CASE(batch_completes_through_faults) {
+    env e;
+    auto entries = make_entries(e, 6, 2 * part_size, "Faulty");
+    std::vector<sim::fault_rule> faults;
+    sim::fault_rule r;
+    r.route = "upload_part";
+    r.status = 500;
+    r.rate = 0.2;
+    faults.push_back(r);
+    r.status = 503;
+    r.rate = 0.1;
+    faults.push_back(r);
+    r.kind = sim::fault_kind::drop_connection;
+    r.rate = 0.05;
+    faults.push_back(r);
+    sim::fault_rule limited; // 429 on every kind of API call, POSTs included
+    limited.route = "*";
+    limited.status = 429;
+    limited.rate = 0.1;
+    faults.push_back(limited);
+    for (const char* route :
+         {"backgroundAssets_versions_getToManyRelated", "backgroundAssetVersions_getInstance",
+          "backgroundAssetUploadFiles_updateInstance", "apps_backgroundAssets_getToManyRelated"}) {
+        sim::fault_rule err;
+        err.route = route;
+        err.status = 503;
+        err.rate = 0.15;
+        faults.push_back(err);
+    }
+    sim::fault_rule expired;
+    expired.route = "backgroundAssetUploadFiles_createInstance";
+    expired.kind = sim::fault_kind::expire_upload_url;
+    expired.max_hits = 2;
+    faults.push_back(expired);
+    e.sim.set_faults(faults);
+
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.publish.upload.retry.max_attempts = 10;
+    bo.max_concurrent_publishes = 3;
+    auto summary = e.run(wf::publish_batch(*e.client, entries, bo));
+    for (const auto& item : summary.items)
+        BOOST_TEST(item.succeeded, item.entry.asset_pack_identifier << ": " << item.error);
+    BOOST_TEST(summary.succeeded == 6u);
+    auto stats = e.sim.stats();
+    BOOST_TEST(stats.checksums_matched == 6u);
+    BOOST_TEST(stats.faults["http_error"] > 0u);
+    BOOST_TEST(stats.faults["expire_upload_url"] == 2u);
+    BOOST_TEST(e.client->stats().retries > 0u);
+    BOOST_TEST_MESSAGE("batch through faults: " << summary.api_requests << " API requests, faults:"
+                                                << stats.faults["http_error"] << " http errors, "
+                                                << stats.faults["drop_connection"] << " drops");
+}
+
+BOOST_AUTO_TEST_CASE(failed_entries_are_in_the_summary) {
+    env e;
+    auto entries = make_entries(e, 3, 1000, "Mixed");
+    entries[1].asset = e.dir.write("Bad.aar", make_bytes(500, 99));
+    entries[2].app_id = "1999999999"; // no such app
+    sim::fault_rule bad;
+    bad.route = "backgroundAssetUploadFiles_updateInstance";
+    bad.kind = sim::fault_kind::fail_processing;
+    bad.file_name = "Bad.aar";
+    e.sim.set_faults({bad});
+    wf::batch_options bo;
+    bo.publish = e.options();
+    auto summary = e.run(wf::publish_batch(*e.client, entries, bo));
+    BOOST_TEST(summary.succeeded == 1u);
+    BOOST_TEST(summary.failed == 2u);
+    BOOST_TEST(summary.items[0].succeeded);
+    BOOST_TEST(!summary.items[1].succeeded);
+    BOOST_TEST(summary.items[1].error.find("FAILED") != std::string::npos, summary.items[1].error);
+    BOOST_TEST_REQUIRE(summary.items[1].result.has_value());
+    BOOST_TEST(summary.items[1].result->state_details.has_value());
+    BOOST_TEST(!summary.items[2].succeeded);
+    BOOST_TEST(!summary.items[2].error.empty());
+    BOOST_TEST(!summary.items[2].result.has_value());
+    BOOST_TEST_MESSAGE("unknown app: " << summary.items[2].error);
+}
+
+BOOST_AUTO_TEST_CASE(cancelled_batch_stops_and_resumes_from_its_journals) {
+    env e;
+    auto entries = make_entries(e, 4, part_size, "Stopped");
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.journal_directory = e.dir.path / "journals";
+    bo.max_concurrent_publishes = 4;
+    // Processing paused: every publish uploads, then waits until it is cancelled.
+    e.sim.pause_processing(true);
+    asio::cancellation_signal cancel;
+    auto f = wf::async_publish_batch(*e.client, entries, bo,
+                                     asio::bind_cancellation_slot(cancel.slot(), asio::use_future));
+    auto committed = e.run([&]() -> asio::awaitable<std::uint64_t> {
+        // Commits are verified when processing runs: count the commit requests instead.
+        auto commits = [&] {
+            return e.sim.stats().requests["backgroundAssetUploadFiles_updateInstance"];
+        };
+        for (int i = 0; i < 1500 && commits() < 4; ++i)
+            co_await sleep_for(20ms);
+        co_return commits();
+    }());
+    BOOST_TEST_REQUIRE(committed == 4u);
+    BOOST_TEST((f.wait_for(0s) != std::future_status::ready));
+    cancel.emit(asio::cancellation_type::terminal);
+    e.drive(f);
+    try {
+        f.get();
+        BOOST_FAIL("a cancelled batch returned a summary");
+    } catch (const boost::system::system_error& ex) {
+        BOOST_TEST((ex.code() == asio::error::operation_aborted), ex.what());
+    }
+    // The journals stay for the next run.
+    std::size_t journals = 0;
+    for ([[maybe_unused]] const auto& j : fs::directory_iterator(bo.journal_directory.value()))
+        ++journals;
+    BOOST_TEST(journals == 4u);
+
+    e.sim.pause_processing(false);
+    auto summary = e.run(wf::publish_batch(*e.client, entries, bo));
+    BOOST_TEST(summary.succeeded == 4u);
+    for (const auto& item : summary.items) {
+        BOOST_TEST_REQUIRE(item.result.has_value());
+        BOOST_TEST(!item.result->version_created);
+        BOOST_TEST(item.result->uploads.empty()); // nothing sent again
+        BOOST_TEST(item.result->version_state == "COMPLETE");
+    }
+    BOOST_TEST(e.sim.stats().checksums_matched == 4u);
+    BOOST_TEST(fs::is_empty(bo.journal_directory.value()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(watcher_tests)
+
+BOOST_AUTO_TEST_CASE(thousands_of_watches_share_their_polls) {
+    env e;
+    constexpr std::size_t packs = 5, versions_per_pack = 20, watches_per_version = 40;
+    // Versions uploaded while processing is paused: they wait in PROCESSING.
+    e.sim.pause_processing(true);
+    auto tiny = e.dir.write("tiny.aar", make_bytes(100, 1));
+    struct target {
+        std::string pack_id, version_id;
+    };
+    std::vector<target> targets;
+    e.run([&]() -> asio::awaitable<void> {
+        for (std::size_t p = 0; p < packs; ++p) {
+            // Named requests: GCC 12 destroys a braced temporary in a co_await twice.
+            api::background_asset_create_request create_pack;
+            create_pack.app_id = e.app();
+            create_pack.asset_pack_identifier = "Many" + std::to_string(p);
+            auto pack = co_await e.client->create_background_asset(std::move(create_pack));
+            for (std::size_t v = 0; v < versions_per_pack; ++v) {
+                api::background_asset_version_create_request create_version;
+                create_version.background_asset_id = pack.data.id;
+                auto version =
+                    co_await e.client->create_background_asset_version(std::move(create_version));
+                upload::reserve_request rr;
+                rr.background_asset_version_id = version.data.id;
+                rr.path = tiny;
+                upload::upload_options uo; // named: see above
+                co_await upload::reserve_and_upload(*e.client, rr, uo);
+                targets.push_back({pack.data.id, version.data.id});
+            }
+        }
+    }());
+
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.max = 100ms;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    const std::size_t total = targets.size() * watches_per_version;
+    std::vector<std::vector<std::string>> seen(total);
+    std::size_t saw_processing = 0, completed = 0, failed = 0;
+    for (std::size_t i = 0; i < total; ++i) {
+        const auto& t = targets[i % targets.size()];
+        wf::watch_options o;
+        o.timeout = 60s;
+        // Half the watches know the pack; the others let the watcher learn it.
+        if (i % 2 == 0)
+            o.background_asset_id = t.pack_id;
+        o.on_state = [&, i](std::string_view s) {
+            seen[i].emplace_back(s);
+            if (s == "PROCESSING")
+                ++saw_processing;
+        };
+        std::vector<api::background_asset_version_state> goal;
+        goal.emplace_back(api::background_asset_version_state::complete);
+        asio::co_spawn(
+            e.io, watcher->wait_for_version(t.version_id, goal, o),
+            [&, id = t.version_id](std::exception_ptr ex, api::background_asset_version v) {
+                if (!ex && v.id == id && state_of(v) == "COMPLETE")
+                    ++completed;
+                else
+                    ++failed;
+            });
+    }
+    // Every watch has seen PROCESSING before processing resumes.
+    e.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3000 && saw_processing < total; ++i)
+            co_await sleep_for(10ms);
+    }());
+    BOOST_TEST_REQUIRE(saw_processing == total);
+    const auto before_resume = watcher->stats();
+    e.sim.pause_processing(false);
+    e.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 6000 && completed + failed < total; ++i)
+            co_await sleep_for(10ms);
+    }());
+    BOOST_TEST(completed == total);
+    BOOST_TEST(failed == 0u);
+    std::size_t exact = 0;
+    for (const auto& s : seen)
+        if (s.size() == 2 && s[0] == "PROCESSING" && s[1] == "COMPLETE")
+            ++exact;
+    BOOST_TEST(exact == total);
+
+    auto st = watcher->stats();
+    BOOST_TEST(st.active_watches == 0u);
+    BOOST_TEST(st.polls >= total * 2);
+    // Polls of one pack's versions share one listing: requests stay a small fraction of the
+    // watches (one request per watch per interval would be `total` per interval).
+    BOOST_TEST(st.requests * 10 < total, st.requests << " requests for " << total << " watches");
+    BOOST_TEST_MESSAGE(total << " watches of " << targets.size() << " versions in " << packs
+                             << " packs: " << st.requests << " requests (" << st.listing_requests
+                             << " listings; " << before_resume.requests
+                             << " before processing resumed), " << st.polls << " polls, "
+                             << st.shared_polls << " shared");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
