@@ -1,0 +1,800 @@
+// ascpp-bench: measures ascpp against curl and python3-aiohttp on the same simulator, in the
+// same run, and checks every contender's result so a fast wrong answer cannot win.
+//
+// It starts ascpp-sim itself (loopback, TLS, generated CA and key, parts spooled to /dev/shm),
+// then runs the scenarios, prints a table and writes results.json (and a data file for the plot).
+// --check is the correctness mode of the ctest test: small sizes, one run, and it fails only when
+// a result is wrong, never because of a time.
+#include <ascpp/api/client.hpp>
+#include <ascpp/upload/upload_file.hpp>
+#include <ascpp/workflow/publish.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <signal.h>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace api = ascpp::api;
+namespace upload = ascpp::upload;
+namespace wf = ascpp::workflow;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct settings {
+    bool quick = false;
+    bool check = false; // correctness only (ctest)
+    std::string sim_binary;
+    std::string peer_script;
+    std::string out_json;
+    std::string plot_data;
+    std::uint64_t upload_size = 1ull << 30;
+    std::vector<std::size_t> concurrency = {1, 4, 8, 16};
+    int reps = 3;
+    int api_calls = 2000;
+    int curl_calls = 300;
+    std::uint64_t publish_size = 32ull << 20;
+    bool peers = true;
+};
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
+
+double cpu_seconds_self() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text, bool secret = false) {
+    auto old = secret ? ::umask(077) : ::umask(022);
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    ::umask(old);
+    out << text;
+    if (!out)
+        fail("cannot write " + p.string());
+}
+
+struct child_result {
+    int exit_code = -1;
+    double wall = 0; // seconds
+    double cpu = 0;  // user + system seconds of the child
+};
+
+// Runs a program to completion; its stdout goes to `out` (or /dev/null), stderr is inherited.
+child_result run_child(const std::vector<std::string>& argv, const fs::path& out = {}) {
+    std::vector<char*> args;
+    for (auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    auto start = std::chrono::steady_clock::now();
+    pid_t pid = ::fork();
+    if (pid < 0)
+        fail("fork failed");
+    if (pid == 0) {
+        int fd = ::open(out.empty() ? "/dev/null" : out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0)
+            ::dup2(fd, 1);
+        ::execvp(args[0], args.data());
+        std::perror(args[0]);
+        ::_exit(127);
+    }
+    int status = 0;
+    rusage u{};
+    ::wait4(pid, &status, 0, &u);
+    child_result r;
+    r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.cpu = u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+// ascpp-sim as a child process, stopped (SIGTERM) on destruction.
+class sim_process {
+public:
+    sim_process(const settings& s, const fs::path& dir) {
+        fs::create_directories(dir / "sim");
+        auto info = dir / "info.json";
+        std::vector<std::string> argv = {s.sim_binary,
+                                         "--generate-key", (dir / "keys").string(),
+                                         "--info-file", info.string(),
+                                         "--work-dir", (dir / "sim").string(),
+                                         "--rate-limit", "100000000",
+                                         "--upload-processing-delay", "50ms",
+                                         "--version-processing-delay", "100ms",
+                                         "--threads", "2"};
+        std::vector<char*> args;
+        for (auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ < 0)
+            fail("fork failed");
+        if (pid_ == 0) {
+            int fd = ::open((dir / "sim.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (fd >= 0)
+                ::dup2(fd, 1);
+            ::execv(args[0], args.data());
+            std::perror(args[0]);
+            ::_exit(127);
+        }
+        for (int i = 0; i < 300 && !fs::exists(info); ++i) {
+            int st = 0;
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+                pid_ = -1;
+                fail("ascpp-sim exited early; see " + (dir / "sim.log").string());
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        if (!fs::exists(info))
+            fail("ascpp-sim did not start within 15 s");
+        info_ = json::parse(read_text(info)).as_object();
+    }
+    ~sim_process() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            int st = 0;
+            ::waitpid(pid_, &st, 0);
+        }
+    }
+    std::string str(const char* k) const { return std::string(info_.at(k).as_string()); }
+    const json::object& key() const { return info_.at("keys").as_array().at(0).as_object(); }
+
+private:
+    pid_t pid_ = -1;
+    json::object info_;
+};
+
+// The client side: an api::client on an io_context run by one thread of its own.
+struct bench_env {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    std::unique_ptr<api::client> client;
+    std::thread thread;
+    std::string api_url, ca_file, app = "1234567890";
+
+    explicit bench_env(const sim_process& sim) {
+        api_url = sim.str("apiUrl");
+        ca_file = sim.str("caFile");
+        api::client_config c;
+        c.base_url = api_url;
+        c.ca_file = ca_file;
+        c.key_id = std::string(sim.key().at("keyId").as_string());
+        c.issuer_id = std::string(sim.key().at("issuerId").as_string());
+        c.private_key_file = std::string(sim.key().at("privateKeyFile").as_string());
+        client = std::make_unique<api::client>(io.get_executor(), std::move(c));
+        thread = std::thread([this] { io.run(); });
+    }
+    ~bench_env() {
+        client.reset();
+        guard.reset();
+        thread.join();
+    }
+    template <class T>
+    T run(asio::awaitable<T> op) {
+        return asio::co_spawn(io, std::move(op), asio::use_future).get();
+    }
+
+    asio::awaitable<json::object> sim_call(boost::beast::http::verb method, std::string path) {
+        ascpp::http::request req;
+        req.method = method;
+        req.url = boost::urls::url(api_url + path);
+        auto res = co_await client->http().send(std::move(req));
+        if (res.status != 200)
+            throw std::runtime_error(path + ": HTTP " + std::to_string(res.status));
+        co_return json::parse(res.body).as_object();
+    }
+    json::object stats() { return run(sim_call(boost::beast::http::verb::get, "/sim/stats")); }
+    void reset_stats() { run(sim_call(boost::beast::http::verb::post, "/sim/stats/reset")); }
+};
+
+std::uint64_t num(const json::object& o, std::string_view k) {
+    auto* v = o.if_contains(k);
+    return v ? v->to_number<std::uint64_t>() : 0;
+}
+
+struct summary {
+    double median = 0, min = 0, max = 0;
+};
+summary summarize(std::vector<double> v) {
+    if (v.empty())
+        return {};
+    std::sort(v.begin(), v.end());
+    auto n = v.size();
+    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return {med, v.front(), v.back()};
+}
+json::object to_json(const summary& s) {
+    return {{"median", s.median}, {"min", s.min}, {"max", s.max}};
+}
+
+// A fresh asset pack, version and reservation of `size` bytes.
+api::background_asset_upload_file reserve(bench_env& env, std::uint64_t size, int serial) {
+    return env.run([&]() -> asio::awaitable<api::background_asset_upload_file> {
+        api::background_asset_create_request pack_req;
+        pack_req.app_id = env.app;
+        pack_req.asset_pack_identifier = "com.example.bench.p" + std::to_string(serial) + "." +
+                                         std::to_string(::getpid());
+        auto pack = co_await env.client->create_background_asset(std::move(pack_req));
+        api::background_asset_version_create_request ver_req;
+        ver_req.background_asset_id = pack.data.id;
+        auto version = co_await env.client->create_background_asset_version(std::move(ver_req));
+        api::background_asset_upload_file_create_request uf;
+        uf.background_asset_version_id = version.data.id;
+        uf.asset_type = api::asset_type::asset;
+        uf.file_name = "asset.bin";
+        uf.file_size = static_cast<std::int64_t>(size);
+        auto r = co_await env.client->create_background_asset_upload_file(std::move(uf));
+        co_return r.data;
+    }());
+}
+
+const std::vector<api::delivery_file_upload_operation>&
+operations(const api::background_asset_upload_file& f) {
+    if (!f.attributes || !f.attributes->upload_operations)
+        fail("the reservation has no upload operations");
+    return *f.attributes->upload_operations;
+}
+
+void make_file(const fs::path& p, std::uint64_t size) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    std::vector<char> buf(1 << 20);
+    std::uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (std::uint64_t done = 0; done < size;) {
+        for (std::size_t i = 0; i < buf.size(); i += 8) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            std::memcpy(&buf[i], &x, 8);
+        }
+        auto n = std::min<std::uint64_t>(buf.size(), size - done);
+        out.write(buf.data(), static_cast<std::streamsize>(n));
+        done += n;
+    }
+    if (!out)
+        fail("cannot write " + p.string());
+}
+
+// Pre-split parts for curl, named by offset (part sizes are the same in every reservation).
+void split_parts(const fs::path& file, const fs::path& dir,
+                 const std::vector<api::delivery_file_upload_operation>& ops) {
+    fs::create_directories(dir);
+    std::ifstream in(file, std::ios::binary);
+    std::vector<char> buf;
+    for (auto& op : ops) {
+        auto p = dir / ("part-" + std::to_string(*op.offset));
+        if (fs::exists(p))
+            continue;
+        buf.resize(static_cast<std::size_t>(*op.length));
+        in.seekg(*op.offset);
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        std::ofstream out(p, std::ios::binary | std::ios::trunc);
+        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    }
+}
+
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+struct run_figures {
+    double seconds = 0, cpu = 0;
+};
+
+// Checks the simulator's view of an upload: every byte and part arrived, nothing twice.
+void check_upload_stats(const json::object& st, std::uint64_t size, std::size_t parts,
+                        const std::string& who, bool committed) {
+    auto bytes = num(st, "uploadBytesReceived");
+    auto got = num(st, "partsReceived");
+    if (bytes != size || got != parts)
+        fail(who + ": the simulator received " + std::to_string(bytes) + " bytes in " +
+             std::to_string(got) + " parts, expected " + std::to_string(size) + " in " +
+             std::to_string(parts));
+    if (num(st, "uploadAuthorizationHeaders") != 0)
+        fail(who + ": the API token was sent to the upload host");
+    if (committed) {
+        auto& c = st.at("checksums").as_object();
+        if (num(c, "matched") != 1 || num(c, "mismatched") != 0)
+            fail(who + ": the commit's checksums were not verified as matching");
+    }
+}
+
+run_figures upload_ascpp(bench_env& env, const api::background_asset_upload_file& r,
+                         const fs::path& file, std::size_t conc, std::uint64_t size) {
+    upload::upload_options o;
+    o.limiter = std::make_shared<upload::limiter>(upload::limiter_options{conc, conc});
+    env.reset_stats();
+    auto cpu0 = cpu_seconds_self();
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = env.run(upload::upload_file(*env.client, r, file, o));
+    run_figures f;
+    f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    f.cpu = cpu_seconds_self() - cpu0;
+    check_upload_stats(env.stats(), size, operations(r).size(), "ascpp", true);
+    if (res.stats.parts_sent != operations(r).size() || res.stats.part_retries != 0)
+        fail("ascpp: parts sent or retried unexpectedly");
+    return f;
+}
+
+run_figures upload_curl(bench_env& env, const api::background_asset_upload_file& r,
+                        const fs::path& parts_dir, const fs::path& dir, std::size_t conc,
+                        std::uint64_t size) {
+    std::string cfg;
+    for (auto& op : operations(r)) {
+        cfg += "url = " + quoted(*op.url) + "\n";
+        cfg += "request = " + quoted(op.method.value_or("PUT")) + "\n";
+        cfg += "upload-file = " + quoted((parts_dir / ("part-" + std::to_string(*op.offset))).string()) + "\n";
+        cfg += "output = \"/dev/null\"\ncacert = " + quoted(env.ca_file) + "\n";
+        // Without this curl waits up to a second for a 100 Continue before each body.
+        cfg += "header = \"Expect:\"\nfail\nsilent\nshow-error\n";
+        if (op.request_headers)
+            for (auto& h : *op.request_headers)
+                cfg += "header = " + quoted(h.name.value_or("") + ": " + h.value.value_or("")) + "\n";
+        cfg += "next\n";
+    }
+    write_text(dir / "curl.cfg", cfg, true);
+    env.reset_stats();
+    auto c = run_child({"curl", "--parallel", "--parallel-max", std::to_string(conc), "-K",
+                        (dir / "curl.cfg").string()});
+    if (c.exit_code != 0)
+        fail("curl exited with " + std::to_string(c.exit_code));
+    check_upload_stats(env.stats(), size, operations(r).size(), "curl", false);
+    return {c.wall, c.cpu};
+}
+
+json::object run_aiohttp(const settings& s, const fs::path& dir, const json::object& job) {
+    write_text(dir / "job.json", json::serialize(job), true);
+    auto c = run_child({"/usr/bin/python3", s.peer_script, (dir / "job.json").string()},
+                       dir / "job.out");
+    fs::remove(dir / "job.json");
+    if (c.exit_code != 0)
+        fail("python3-aiohttp exited with " + std::to_string(c.exit_code));
+    auto out = json::parse(read_text(dir / "job.out")).as_object();
+    out["process_cpu"] = c.cpu;
+    out["process_wall"] = c.wall;
+    return out;
+}
+
+run_figures upload_aiohttp(const settings& s, bench_env& env,
+                           const api::background_asset_upload_file& r, const fs::path& file,
+                           const fs::path& dir, std::size_t conc, std::uint64_t size) {
+    json::array ops;
+    for (auto& op : operations(r)) {
+        json::array headers;
+        if (op.request_headers)
+            for (auto& h : *op.request_headers)
+                headers.push_back(json::array{h.name.value_or(""), h.value.value_or("")});
+        ops.push_back(json::object{{"method", op.method.value_or("PUT")},
+                                   {"url", *op.url},
+                                   {"offset", *op.offset},
+                                   {"length", *op.length},
+                                   {"headers", std::move(headers)}});
+    }
+    json::object job{{"mode", "upload"}, {"ca", env.ca_file}, {"concurrency", conc},
+                     {"file", file.string()}, {"ops", std::move(ops)}};
+    env.reset_stats();
+    auto out = run_aiohttp(s, dir, job);
+    check_upload_stats(env.stats(), size, operations(r).size(), "python3-aiohttp", false);
+    // The script's own timing: the requests, not the interpreter's start.
+    return {out.at("seconds").to_number<double>(), out.at("process_cpu").to_number<double>()};
+}
+
+// `openssl speed -evp ALG` in kB/s (1000 bytes) for 16 KiB blocks.
+double openssl_speed(const fs::path& dir, const std::string& alg) {
+    auto c = run_child({"openssl", "speed", "-evp", alg, "-seconds", "1", "-bytes", "16384"},
+                       dir / "speed.out");
+    if (c.exit_code != 0)
+        fail("openssl speed " + alg + " failed");
+    std::istringstream in(read_text(dir / "speed.out"));
+    std::string line;
+    double kbs = 0;
+    while (std::getline(in, line)) {
+        std::istringstream l(line);
+        std::string name;
+        l >> name;
+        if (name == alg || (alg == "md5" && name == "md5") || (alg == "sha256" && name == "sha256")) {
+            std::string v;
+            while (l >> v)
+                kbs = std::strtod(v.c_str(), nullptr);
+        }
+    }
+    if (kbs <= 0)
+        fail("cannot parse openssl speed " + alg);
+    return kbs * 1000;
+}
+
+std::string fmt(double v, int prec = 1) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.*f", prec, v);
+    return b;
+}
+
+json::object scenario_upload(const settings& s, bench_env& env, const fs::path& dir,
+                             std::ofstream& plot) {
+    auto file = dir / "asset.bin";
+    make_file(file, s.upload_size);
+    const double mib = static_cast<double>(s.upload_size) / (1 << 20);
+    std::vector<std::string> contenders = {"ascpp"};
+    if (s.peers) {
+        contenders.push_back("curl");
+        contenders.push_back("aiohttp");
+    }
+    int serial = 0;
+    bool split = false;
+    json::object by_conc;
+    std::cout << "\n== upload throughput: " << fmt(mib, 0) << " MiB over TLS on loopback, "
+              << s.reps << " run(s) each, median MiB/s [min-max], client CPU s/GiB ==\n";
+    std::printf("%-6s", "conc");
+    for (auto& c : contenders)
+        std::printf(" | %-34s", c.c_str());
+    std::printf(" | ascpp/curl ascpp/aiohttp\n");
+    std::map<std::string, double> best;
+    for (auto conc : s.concurrency) {
+        std::map<std::string, std::vector<double>> rates, cpus;
+        for (int rep = 0; rep < s.reps; ++rep) {
+            for (auto& who : contenders) {
+                auto r = reserve(env, s.upload_size, ++serial);
+                run_figures f;
+                if (who == "ascpp") {
+                    f = upload_ascpp(env, r, file, conc, s.upload_size);
+                } else if (who == "curl") {
+                    if (!split) {
+                        split_parts(file, dir / "parts", operations(r));
+                        split = true;
+                    }
+                    f = upload_curl(env, r, dir / "parts", dir, conc, s.upload_size);
+                } else {
+                    f = upload_aiohttp(s, env, r, file, dir, conc, s.upload_size);
+                }
+                rates[who].push_back(mib / f.seconds);
+                cpus[who].push_back(f.cpu / (mib / 1024));
+            }
+        }
+        json::object row;
+        std::printf("%-6zu", conc);
+        for (auto& who : contenders) {
+            auto r = summarize(rates[who]);
+            auto c = summarize(cpus[who]);
+            best[who] = std::max(best[who], r.median);
+            json::array runs;
+            for (double v : rates[who])
+                runs.push_back(v);
+            row[who] = json::object{{"mib_per_s", to_json(r)},
+                                    {"runs_mib_per_s", std::move(runs)},
+                                    {"client_cpu_s_per_gib", to_json(c)}};
+            std::string cell = fmt(r.median) + " [" + fmt(r.min) + "-" + fmt(r.max) + "] cpu " +
+                               fmt(c.median, 2);
+            std::printf(" | %-34s", cell.c_str());
+        }
+        json::object ratios;
+        auto med = [&](const std::string& w) { return summarize(rates[w]).median; };
+        if (s.peers) {
+            ratios["ascpp_over_curl"] = med("ascpp") / med("curl");
+            ratios["ascpp_over_aiohttp"] = med("ascpp") / med("aiohttp");
+            std::printf(" | %-10s %s", fmt(med("ascpp") / med("curl"), 2).c_str(),
+                        fmt(med("ascpp") / med("aiohttp"), 2).c_str());
+        }
+        std::printf("\n");
+        row["ratios"] = std::move(ratios);
+        by_conc[std::to_string(conc)] = std::move(row);
+        plot << conc;
+        for (auto& who : contenders)
+            plot << ' ' << med(who);
+        plot << '\n';
+    }
+
+    // The CPU-bound ceiling: every byte is encrypted by the client, decrypted by the simulator,
+    // hashed with MD5 twice (the part's MD5 by the client, its ETag by the simulator) and with
+    // SHA-256 once (the client's whole-file checksum); spread over every core.
+    double aes = openssl_speed(dir, "aes-256-gcm");
+    double sha = openssl_speed(dir, "sha256");
+    double md5 = openssl_speed(dir, "md5");
+    double ns_per_byte = 1e9 * (2 / aes + 1 / sha + 2 / md5);
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    double limit = cores * 1e9 / ns_per_byte / (1 << 20);
+    std::cout << "CPU limit: AES-256-GCM " << fmt(aes / 1e6, 0) << " MB/s, SHA-256 "
+              << fmt(sha / 1e6, 0) << " MB/s, MD5 " << fmt(md5 / 1e6, 0) << " MB/s -> "
+              << fmt(ns_per_byte, 2) << " ns/byte, " << cores << " cores: " << fmt(limit, 0)
+              << " MiB/s; ascpp's best " << fmt(best["ascpp"]) << " MiB/s = "
+              << fmt(100 * best["ascpp"] / limit, 0) << "% of it\n";
+    return {{"name", "upload_throughput"},
+            {"file_bytes", s.upload_size},
+            {"runs_per_contender", s.reps},
+            {"by_concurrency", std::move(by_conc)},
+            {"cpu_limit",
+             json::object{{"aes_256_gcm_bytes_per_s", aes},
+                          {"sha256_bytes_per_s", sha},
+                          {"md5_bytes_per_s", md5},
+                          {"ns_per_byte", ns_per_byte},
+                          {"mib_per_s", limit},
+                          {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}}},
+            {"ascpp_best_mib_per_s", best["ascpp"]},
+            {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit}};
+}
+
+json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir) {
+    // One asset pack to read over and over.
+    auto pack = env.run([&]() -> asio::awaitable<std::string> {
+        api::background_asset_create_request req;
+        req.app_id = env.app;
+        req.asset_pack_identifier = "com.example.bench.get." + std::to_string(::getpid());
+        co_return (co_await env.client->create_background_asset(std::move(req))).data.id;
+    }());
+    auto url = env.api_url + "/v1/backgroundAssets/" + pack;
+    std::cout << "\n== API call cost: sequential GET /v1/backgroundAssets/{id}, " << s.reps
+              << " run(s) each ==\n";
+    std::map<std::string, std::vector<double>> rps, us;
+    auto requests_seen = [&] {
+        auto st = env.stats();
+        return num(st.at("requests").as_object(), "backgroundAssets_getInstance");
+    };
+    for (int rep = 0; rep < s.reps; ++rep) {
+        // ascpp: one client, its keep-alive pool.
+        env.reset_stats();
+        auto cpu0 = cpu_seconds_self();
+        auto t0 = std::chrono::steady_clock::now();
+        env.run([&]() -> asio::awaitable<void> {
+            for (int i = 0; i < s.api_calls; ++i) {
+                auto d = co_await env.client->get_background_asset(pack);
+                if (d.data.id != pack)
+                    throw std::runtime_error("ascpp: GET returned another asset pack");
+            }
+        }());
+        double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        double cpu = cpu_seconds_self() - cpu0;
+        if (requests_seen() != static_cast<std::uint64_t>(s.api_calls))
+            fail("ascpp: the simulator did not see every GET exactly once");
+        rps["ascpp"].push_back(s.api_calls / wall);
+        us["ascpp"].push_back(1e6 * cpu / s.api_calls);
+        if (!s.peers)
+            continue;
+
+        auto auth = env.client->tokens().authorization();
+        // curl: a new process (and TLS handshake) per request.
+        write_text(dir / "auth.hdr", "Authorization: " + auth + "\n", true);
+        env.reset_stats();
+        double cwall = 0, ccpu = 0;
+        for (int i = 0; i < s.curl_calls; ++i) {
+            auto c = run_child({"curl", "-sS", "--fail", "-o", "/dev/null", "--cacert", env.ca_file,
+                                "-H", "@" + (dir / "auth.hdr").string(), url});
+            if (c.exit_code != 0)
+                fail("curl GET exited with " + std::to_string(c.exit_code));
+            cwall += c.wall;
+            ccpu += c.cpu;
+        }
+        if (requests_seen() != static_cast<std::uint64_t>(s.curl_calls))
+            fail("curl: the simulator did not see every GET exactly once");
+        rps["curl"].push_back(s.curl_calls / cwall);
+        us["curl"].push_back(1e6 * ccpu / s.curl_calls);
+
+        // aiohttp: one session.
+        env.reset_stats();
+        auto out = run_aiohttp(s, dir,
+                               json::object{{"mode", "get"}, {"ca", env.ca_file}, {"url", url},
+                                            {"count", s.api_calls}, {"authorization", auth}});
+        if (requests_seen() != static_cast<std::uint64_t>(s.api_calls))
+            fail("python3-aiohttp: the simulator did not see every GET exactly once");
+        rps["aiohttp"].push_back(s.api_calls / out.at("seconds").to_number<double>());
+        us["aiohttp"].push_back(1e6 * out.at("cpu_seconds").to_number<double>() / s.api_calls);
+        fs::remove(dir / "auth.hdr");
+    }
+    json::object figures;
+    std::printf("%-8s | %-28s | %-28s\n", "", "requests/s [min-max]", "client CPU us/request");
+    for (auto& [who, v] : rps) {
+        auto r = summarize(v);
+        auto c = summarize(us[who]);
+        figures[who] = json::object{{"requests_per_s", to_json(r)}, {"cpu_us_per_request", to_json(c)}};
+        std::string a = fmt(r.median, 0) + " [" + fmt(r.min, 0) + "-" + fmt(r.max, 0) + "]";
+        std::string b = fmt(c.median, 0) + " [" + fmt(c.min, 0) + "-" + fmt(c.max, 0) + "]";
+        std::printf("%-8s | %-28s | %-28s\n", who.c_str(), a.c_str(), b.c_str());
+    }
+    json::object ratios;
+    if (s.peers) {
+        auto m = [&](const std::string& w) { return summarize(rps[w]).median; };
+        auto c = [&](const std::string& w) { return summarize(us[w]).median; };
+        ratios = {{"ascpp_over_curl_requests_per_s", m("ascpp") / m("curl")},
+                  {"ascpp_over_aiohttp_requests_per_s", m("ascpp") / m("aiohttp")},
+                  {"curl_cpu_over_ascpp_cpu", c("curl") / c("ascpp")},
+                  {"aiohttp_cpu_over_ascpp_cpu", c("aiohttp") / c("ascpp")}};
+        std::cout << "ratios: ascpp/curl " << fmt(m("ascpp") / m("curl"), 1)
+                  << "x requests/s, ascpp/aiohttp " << fmt(m("ascpp") / m("aiohttp"), 1)
+                  << "x; CPU per request: curl " << fmt(c("curl") / c("ascpp"), 1)
+                  << "x, aiohttp " << fmt(c("aiohttp") / c("ascpp"), 1) << "x ascpp's\n";
+    }
+    return {{"name", "api_call_cost"},
+            {"ascpp_and_aiohttp_requests", s.api_calls},
+            {"curl_requests", s.curl_calls},
+            {"runs_per_contender", s.reps},
+            {"figures", std::move(figures)},
+            {"ratios", std::move(ratios)}};
+}
+
+json::object scenario_publish(const settings& s, bench_env& env, const fs::path& dir) {
+    auto file = dir / "publish.aar";
+    make_file(file, s.publish_size);
+    std::cout << "\n== publish economy: one pack of " << fmt(double(s.publish_size) / (1 << 20), 0)
+              << " MiB, published and waited for COMPLETE ==\n";
+    json::object out{{"name", "publish_economy"}, {"file_bytes", s.publish_size}};
+    try {
+        env.reset_stats();
+        wf::publish_request req;
+        req.app_id = env.app;
+        req.asset_pack_identifier = "com.example.bench.publish." + std::to_string(::getpid());
+        req.asset = file;
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = env.run(wf::publish(*env.client, req, {}));
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        auto st = env.stats();
+        json::object per_op;
+        std::uint64_t api_total = 0;
+        for (auto& [k, v] : st.at("requests").as_object()) {
+            if (k == "upload_part" || k == "sim")
+                continue;
+            per_op[k] = v;
+            api_total += v.to_number<std::uint64_t>();
+        }
+        if (res.version_state != "COMPLETE")
+            fail("publish: the version ended " + res.version_state);
+        check_upload_stats(st, s.publish_size, res.uploads.at(0).stats.parts, "publish", true);
+        if (api_total != res.api_requests)
+            fail("publish: reported " + std::to_string(res.api_requests) +
+                 " API requests, the simulator saw " + std::to_string(api_total));
+        // Create pack, create version, reserve, commit, one poll: the least the flow can take
+        // (a manifest, when asked for, adds a reservation and a commit).
+        const std::uint64_t minimum = 5;
+        std::cout << "API requests: " << res.api_requests << " (simulator: " << api_total
+                  << "; minimum of the flow " << minimum << "), " << fmt(secs, 2) << " s\n";
+        for (auto& [k, v] : per_op)
+            std::cout << "  " << std::string(k) << ": " << v.to_number<std::uint64_t>() << "\n";
+        out["api_requests"] = res.api_requests;
+        out["simulator_api_requests"] = api_total;
+        out["requests_by_operation"] = std::move(per_op);
+        out["minimum_requests"] = minimum;
+        out["ratio_to_minimum"] = double(res.api_requests) / minimum;
+        out["seconds"] = secs;
+    } catch (const std::exception& e) {
+        std::cout << "publish failed: " << e.what() << "\n";
+        out["error"] = e.what();
+        if (s.check)
+            throw;
+    }
+    return out;
+}
+
+std::vector<std::size_t> parse_list(const std::string& s) {
+    std::vector<std::size_t> v;
+    std::istringstream in(s);
+    std::string item;
+    while (std::getline(in, item, ','))
+        v.push_back(std::stoul(item));
+    return v;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    settings s;
+    std::string only = "upload,api,publish";
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--quick")
+            s.quick = true;
+        else if (a == "--check")
+            s.check = true;
+        else if (a == "--sim")
+            s.sim_binary = next();
+        else if (a == "--peer-script")
+            s.peer_script = next();
+        else if (a == "--out")
+            s.out_json = next();
+        else if (a == "--plot-data")
+            s.plot_data = next();
+        else if (a == "--size-mib")
+            s.upload_size = std::stoull(next()) << 20;
+        else if (a == "--concurrency")
+            s.concurrency = parse_list(next());
+        else if (a == "--reps")
+            s.reps = std::stoi(next());
+        else if (a == "--scenarios")
+            only = next();
+        else if (a == "--no-peers")
+            s.peers = false;
+        else {
+            std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--quick|--check] "
+                         "[--out results.json] [--plot-data FILE] [--size-mib N] "
+                         "[--concurrency 1,4,8,16] [--reps N] [--scenarios upload,api,publish] "
+                         "[--no-peers]\n";
+            return 2;
+        }
+    }
+    if (s.quick || s.check) {
+        s.upload_size = s.check ? (12ull << 20) : (64ull << 20);
+        s.reps = 1;
+        s.api_calls = s.check ? 50 : 300;
+        s.curl_calls = s.check ? 10 : 50;
+        s.publish_size = 6ull << 20;
+        if (s.check)
+            s.concurrency = {1, 4};
+    }
+    if (s.sim_binary.empty() || s.peer_script.empty()) {
+        std::cerr << "ascpp-bench: --sim and --peer-script are required\n";
+        return 2;
+    }
+    auto dir = fs::path("/dev/shm") / ("ascpp-bench-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    int rc = 0;
+    try {
+        json::array scenarios;
+        {
+            sim_process sim(s, dir);
+            bench_env env(sim);
+            std::ofstream plot;
+            if (!s.plot_data.empty())
+                plot.open(s.plot_data, std::ios::trunc);
+            else
+                plot.open("/dev/null");
+            if (only.find("upload") != std::string::npos)
+                scenarios.push_back(scenario_upload(s, env, dir, plot));
+            if (only.find("api") != std::string::npos)
+                scenarios.push_back(scenario_api(s, env, dir));
+            if (only.find("publish") != std::string::npos)
+                scenarios.push_back(scenario_publish(s, env, dir));
+        }
+        unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        for (auto& sc : scenarios)
+            sc.as_object()["cores"] = cores;
+        if (!s.out_json.empty()) {
+            json::object doc{{"mode", s.check ? "check" : s.quick ? "quick" : "full"},
+                             {"cores", cores},
+                             {"scenarios", std::move(scenarios)}};
+            write_text(s.out_json, json::serialize(doc) + "\n");
+        }
+        std::cout << "\nascpp-bench: every result checked: OK\n";
+    } catch (const std::exception& e) {
+        std::cerr << "ascpp-bench: FAILED: " << e.what() << "\n";
+        rc = 1;
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return rc;
+}
