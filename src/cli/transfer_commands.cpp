@@ -10,10 +10,8 @@
 #include <ascpp/upload/journal.hpp>
 #include <ascpp/upload/limiter.hpp>
 #include <ascpp/upload/upload_file.hpp>
-#include <ascpp/workflow/publish.hpp>
-#if ASCPP_CLI_HAVE_BATCH
 #include <ascpp/workflow/batch.hpp>
-#endif
+#include <ascpp/workflow/publish.hpp>
 
 #include <boost/json/value_from.hpp>
 
@@ -292,7 +290,6 @@ asio::awaitable<void> publish_command(context& ctx) {
                                " failed processing" + details_text(result.state_details));
 }
 
-#if ASCPP_CLI_HAVE_BATCH
 // The batch document of `--output json` (README "JSON output").
 json::object batch_json(const workflow::batch_summary& s) {
     json::array items;
@@ -369,13 +366,6 @@ asio::awaitable<void> batch_command(context& ctx) {
                                std::to_string(summary.items.size()) +
                                " asset packs failed to publish");
 }
-#else
-asio::awaitable<void> batch_command(context&) {
-    throw usage_error("batch: this build of ascpp has no batch support (the workflow layer "
-                      "lacks publish_batch); publish each pack with `ascpp publish`");
-    co_return;
-}
-#endif
 
 } // namespace
 
