@@ -2,24 +2,32 @@
 # The README's demo: build ascpp, start the local simulator with a fresh key and CA, publish a
 # 256 MiB asset pack with progress, list what it made, stop the simulator.
 #   scripts/demo.sh            (run from anywhere; safe to run again)
-# ASCPP_DEMO_SIZE (default 256M, any `truncate -s` size) sets the archive size.
+# ASCPP_DEMO_SIZE (default 256M, any `truncate -s` size) sets the archive size; ASCPP_DEMO_BIN
+# (a directory holding ascpp and ascpp-sim) skips the bootstrap and the build; ASCPP_DEMO_DIR
+# (default build/demo, emptied first) is where the files go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
-say "Installing what is missing (scripts/bootstrap.sh)"
-scripts/bootstrap.sh
+if [ -n "${ASCPP_DEMO_BIN:-}" ]; then
+    # Already built elsewhere (e.g. a developer's own build directory): use those programs.
+    bin="$ASCPP_DEMO_BIN"
+else
+    say "Installing what is missing (scripts/bootstrap.sh)"
+    scripts/bootstrap.sh
 
-say "Building the release preset (build/bin)"
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-cmake --preset release
-cmake --build --preset release
+    say "Building the release preset (build/bin)"
+    export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+    cmake --preset release
+    cmake --build --preset release
+    bin="$root/build/bin"
+fi
 
-ascpp="$root/build/bin/ascpp"
-sim="$root/build/bin/ascpp-sim"
-demo="$root/build/demo"
+ascpp="$bin/ascpp"
+sim="$bin/ascpp-sim"
+demo="${ASCPP_DEMO_DIR:-$root/build/demo}" # recreated on every run
 app=1234567890
 identifier=DemoPack
 
@@ -90,8 +98,8 @@ say "Done"
 cat >&2 <<EOF
 The simulator stops now. To look further:
   - $demo: the archive, the manifest, the simulator's log (sim.log) and key (keys/)
-  - build/bin/ascpp --help, and --help on every command (e.g. ascpp publish --help)
+  - $ascpp --help, and --help on every command (e.g. ascpp publish --help)
   - --output json on any command for one JSON document (README "The command line")
-  - build/bin/ascpp-sim --help: faults (--fault), processing delays, rate limits
+  - $sim --help: faults (--fault), processing delays, rate limits
   - scripts/test.sh runs the whole test suite
 EOF
