@@ -608,9 +608,11 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
                 error = e.what();
             }
             // A publish stopped because the batch is cancelled is not a failed entry: stop too.
+            // Ending without an error keeps the group from signalling the other workers a
+            // second time (join() already did, and throws operation_aborted itself).
             auto cs = co_await asio::this_coro::cancellation_state;
             if (cs.cancelled() != asio::cancellation_type::none)
-                throw boost::system::system_error(asio::error::operation_aborted);
+                co_return;
             item.error = std::move(error);
         }
     };
