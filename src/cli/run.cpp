@@ -21,6 +21,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace ascpp::cli {
 
@@ -75,6 +76,14 @@ asio::awaitable<void> tick(asio::steady_timer& timer, progress_reporter& progres
             co_return;
         progress.tick();
     }
+}
+
+// Destroys the client while the io_context still runs, so its connections close and its idle
+// timer ends in order, bounded in time (the results are already printed).
+void close_client(asio::io_context& ioc, std::optional<api::client>& client) {
+    ioc.restart();
+    client.reset();
+    ioc.run_for(std::chrono::seconds(2));
 }
 
 } // namespace
@@ -176,9 +185,8 @@ int run(int argc, const char* const* argv) {
                        grace.cancel();
                        ticker.cancel();
                        signals.cancel();
-                       // Pooled keep-alive connections and their idle timers would hold the
-                       // io_context (and the exit) for the idle timeout: the command is done.
-                       client->http().close_idle();
+                       // Pooled keep-alive connections and their idle timer would hold the
+                       // io_context for the idle timeout; they are closed below.
                        ioc.stop();
                    }));
     ioc.run();
@@ -200,6 +208,8 @@ int run(int argc, const char* const* argv) {
             std::cerr.flush();
             std::_Exit(code);
         }
+        std::cout.flush();
+        close_client(ioc, client);
         return code;
     }
     if (inv.global.verbose) {
@@ -208,6 +218,8 @@ int run(int argc, const char* const* argv) {
                   << (s.requests_sent == 1 ? "" : "s") << " (" << s.retries << " retried, "
                   << s.rate_limited << " rate-limited)\n";
     }
+    std::cout.flush();
+    close_client(ioc, client);
     return static_cast<int>(exit_code::ok);
 }
 
