@@ -114,6 +114,8 @@ BOOST_AUTO_TEST_CASE(upload_and_wait_commands) {
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(contains(r.out, "COMPLETE"));
     BOOST_TEST(contains(r.err, "upload file " + file_id + ": COMPLETE"), r.err);
+    auto f = ascpp_json({"wait", "file", file_id, "--state", "COMPLETE"});
+    BOOST_TEST(str(f, {"data", "attributes", "assetDeliveryState", "state"}) == "COMPLETE");
     auto v = ascpp_json({"wait", "version", version, "--timeout", "60s"});
     BOOST_TEST(str(v, {"data", "attributes", "state"}) == "COMPLETE");
     r = ascpp({"wait", "version", version, "--state", "COMPLETE,FAILED"});
