@@ -57,12 +57,14 @@ struct settings {
     std::vector<std::size_t> concurrency = {1, 4, 8, 16};
     int reps = 3;
     int api_calls = 2000;
-    int curl_calls = 300;
+    int curl_calls = 100;
     std::uint64_t publish_size = 32ull << 20;
     bool peers = true;
 };
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
+[[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error(what);
+}
 
 double cpu_seconds_self() {
     rusage u{};
@@ -103,7 +105,8 @@ child_result run_child(const std::vector<std::string>& argv, const fs::path& out
     if (pid < 0)
         fail("fork failed");
     if (pid == 0) {
-        int fd = ::open(out.empty() ? "/dev/null" : out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fd =
+            ::open(out.empty() ? "/dev/null" : out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0)
             ::dup2(fd, 1);
         ::execvp(args[0], args.data());
@@ -127,13 +130,20 @@ public:
         fs::create_directories(dir / "sim");
         auto info = dir / "info.json";
         std::vector<std::string> argv = {s.sim_binary,
-                                         "--generate-key", (dir / "keys").string(),
-                                         "--info-file", info.string(),
-                                         "--work-dir", (dir / "sim").string(),
-                                         "--rate-limit", "100000000",
-                                         "--upload-processing-delay", "50ms",
-                                         "--version-processing-delay", "100ms",
-                                         "--threads", "2"};
+                                         "--generate-key",
+                                         (dir / "keys").string(),
+                                         "--info-file",
+                                         info.string(),
+                                         "--work-dir",
+                                         (dir / "sim").string(),
+                                         "--rate-limit",
+                                         "100000000",
+                                         "--upload-processing-delay",
+                                         "50ms",
+                                         "--version-processing-delay",
+                                         "100ms",
+                                         "--threads",
+                                         "2"};
         std::vector<char*> args;
         for (auto& a : argv)
             args.push_back(const_cast<char*>(a.c_str()));
@@ -244,8 +254,8 @@ api::background_asset_upload_file reserve(bench_env& env, std::uint64_t size, in
     return env.run([&]() -> asio::awaitable<api::background_asset_upload_file> {
         api::background_asset_create_request pack_req;
         pack_req.app_id = env.app;
-        pack_req.asset_pack_identifier = "com.example.bench.p" + std::to_string(serial) + "." +
-                                         std::to_string(::getpid());
+        pack_req.asset_pack_identifier =
+            "com.example.bench.p" + std::to_string(serial) + "." + std::to_string(::getpid());
         auto pack = co_await env.client->create_background_asset(std::move(pack_req));
         api::background_asset_version_create_request ver_req;
         ver_req.background_asset_id = pack.data.id;
@@ -302,7 +312,7 @@ void split_parts(const fs::path& file, const fs::path& dir,
     }
 }
 
-std::string quoted(const std::string& s) {
+std::string cfg_quote(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
         if (c == '"' || c == '\\')
@@ -327,11 +337,22 @@ void check_upload_stats(const json::object& st, std::uint64_t size, std::size_t 
              std::to_string(parts));
     if (num(st, "uploadAuthorizationHeaders") != 0)
         fail(who + ": the API token was sent to the upload host");
-    if (committed) {
+    (void)committed;
+}
+
+// The simulator checks a commit's checksums when it settles the file (after its processing
+// delay): waits for that verdict, bounded.
+void check_checksum_verdict(bench_env& env, const std::string& who) {
+    for (int i = 0; i < 200; ++i) {
+        auto st = env.stats();
         auto& c = st.at("checksums").as_object();
-        if (num(c, "matched") != 1 || num(c, "mismatched") != 0)
-            fail(who + ": the commit's checksums were not verified as matching");
+        if (num(c, "mismatched") != 0 || num(c, "absent") != 0)
+            fail(who + ": the simulator found the commit's checksums wrong or missing");
+        if (num(c, "matched") == 1)
+            return;
+        std::this_thread::sleep_for(25ms);
     }
+    fail(who + ": no checksum verdict from the simulator within 5 s");
 }
 
 run_figures upload_ascpp(bench_env& env, const api::background_asset_upload_file& r,
@@ -346,6 +367,7 @@ run_figures upload_ascpp(bench_env& env, const api::background_asset_upload_file
     f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     f.cpu = cpu_seconds_self() - cpu0;
     check_upload_stats(env.stats(), size, operations(r).size(), "ascpp", true);
+    check_checksum_verdict(env, "ascpp");
     if (res.stats.parts_sent != operations(r).size() || res.stats.part_retries != 0)
         fail("ascpp: parts sent or retried unexpectedly");
     return f;
@@ -356,21 +378,24 @@ run_figures upload_curl(bench_env& env, const api::background_asset_upload_file&
                         std::uint64_t size) {
     std::string cfg;
     for (auto& op : operations(r)) {
-        cfg += "url = " + quoted(*op.url) + "\n";
-        cfg += "request = " + quoted(op.method.value_or("PUT")) + "\n";
-        cfg += "upload-file = " + quoted((parts_dir / ("part-" + std::to_string(*op.offset))).string()) + "\n";
-        cfg += "output = \"/dev/null\"\ncacert = " + quoted(env.ca_file) + "\n";
+        if (!cfg.empty())
+            cfg += "next\n";
+        cfg += "url = " + cfg_quote(*op.url) + "\n";
+        cfg += "request = " + cfg_quote(op.method.value_or("PUT")) + "\n";
+        cfg += "upload-file = " +
+               cfg_quote((parts_dir / ("part-" + std::to_string(*op.offset))).string()) + "\n";
+        cfg += "output = \"/dev/null\"\ncacert = " + cfg_quote(env.ca_file) + "\n";
         // Without this curl waits up to a second for a 100 Continue before each body.
         cfg += "header = \"Expect:\"\nfail\nsilent\nshow-error\n";
         if (op.request_headers)
             for (auto& h : *op.request_headers)
-                cfg += "header = " + quoted(h.name.value_or("") + ": " + h.value.value_or("")) + "\n";
-        cfg += "next\n";
+                cfg += "header = " + cfg_quote(h.name.value_or("") + ": " + h.value.value_or("")) +
+                       "\n";
     }
     write_text(dir / "curl.cfg", cfg, true);
     env.reset_stats();
-    auto c = run_child({"curl", "--parallel", "--parallel-max", std::to_string(conc), "-K",
-                        (dir / "curl.cfg").string()});
+    auto c = run_child({"curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-max",
+                        std::to_string(conc), "-K", (dir / "curl.cfg").string()});
     if (c.exit_code != 0)
         fail("curl exited with " + std::to_string(c.exit_code));
     check_upload_stats(env.stats(), size, operations(r).size(), "curl", false);
@@ -405,8 +430,11 @@ run_figures upload_aiohttp(const settings& s, bench_env& env,
                                    {"length", *op.length},
                                    {"headers", std::move(headers)}});
     }
-    json::object job{{"mode", "upload"}, {"ca", env.ca_file}, {"concurrency", conc},
-                     {"file", file.string()}, {"ops", std::move(ops)}};
+    json::object job{{"mode", "upload"},
+                     {"ca", env.ca_file},
+                     {"concurrency", conc},
+                     {"file", file.string()},
+                     {"ops", std::move(ops)}};
     env.reset_stats();
     auto out = run_aiohttp(s, dir, job);
     check_upload_stats(env.stats(), size, operations(r).size(), "python3-aiohttp", false);
@@ -427,7 +455,9 @@ double openssl_speed(const fs::path& dir, const std::string& alg) {
         std::istringstream l(line);
         std::string name;
         l >> name;
-        if (name == alg || (alg == "md5" && name == "md5") || (alg == "sha256" && name == "sha256")) {
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name == alg) {
             std::string v;
             while (l >> v)
                 kbs = std::strtod(v.c_str(), nullptr);
@@ -497,8 +527,8 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
             row[who] = json::object{{"mib_per_s", to_json(r)},
                                     {"runs_mib_per_s", std::move(runs)},
                                     {"client_cpu_s_per_gib", to_json(c)}};
-            std::string cell = fmt(r.median) + " [" + fmt(r.min) + "-" + fmt(r.max) + "] cpu " +
-                               fmt(c.median, 2);
+            std::string cell =
+                fmt(r.median) + " [" + fmt(r.min) + "-" + fmt(r.max) + "] cpu " + fmt(c.median, 2);
             std::printf(" | %-34s", cell.c_str());
         }
         json::object ratios;
@@ -530,21 +560,21 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
     std::cout << "CPU limit: AES-256-GCM " << fmt(aes / 1e6, 0) << " MB/s, SHA-256 "
               << fmt(sha / 1e6, 0) << " MB/s, MD5 " << fmt(md5 / 1e6, 0) << " MB/s -> "
               << fmt(ns_per_byte, 2) << " ns/byte, " << cores << " cores: " << fmt(limit, 0)
-              << " MiB/s; ascpp's best " << fmt(best["ascpp"]) << " MiB/s = "
-              << fmt(100 * best["ascpp"] / limit, 0) << "% of it\n";
-    return {{"name", "upload_throughput"},
-            {"file_bytes", s.upload_size},
-            {"runs_per_contender", s.reps},
-            {"by_concurrency", std::move(by_conc)},
-            {"cpu_limit",
-             json::object{{"aes_256_gcm_bytes_per_s", aes},
-                          {"sha256_bytes_per_s", sha},
-                          {"md5_bytes_per_s", md5},
-                          {"ns_per_byte", ns_per_byte},
-                          {"mib_per_s", limit},
-                          {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}}},
-            {"ascpp_best_mib_per_s", best["ascpp"]},
-            {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit}};
+              << " MiB/s; ascpp's best " << fmt(best["ascpp"])
+              << " MiB/s = " << fmt(100 * best["ascpp"] / limit, 0) << "% of it\n";
+    return {
+        {"name", "upload_throughput"},
+        {"file_bytes", s.upload_size},
+        {"runs_per_contender", s.reps},
+        {"by_concurrency", std::move(by_conc)},
+        {"cpu_limit", json::object{{"aes_256_gcm_bytes_per_s", aes},
+                                   {"sha256_bytes_per_s", sha},
+                                   {"md5_bytes_per_s", md5},
+                                   {"ns_per_byte", ns_per_byte},
+                                   {"mib_per_s", limit},
+                                   {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}}},
+        {"ascpp_best_mib_per_s", best["ascpp"]},
+        {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit}};
 }
 
 json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir) {
@@ -605,8 +635,11 @@ json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir
         // aiohttp: one session.
         env.reset_stats();
         auto out = run_aiohttp(s, dir,
-                               json::object{{"mode", "get"}, {"ca", env.ca_file}, {"url", url},
-                                            {"count", s.api_calls}, {"authorization", auth}});
+                               json::object{{"mode", "get"},
+                                            {"ca", env.ca_file},
+                                            {"url", url},
+                                            {"count", s.api_calls},
+                                            {"authorization", auth}});
         if (requests_seen() != static_cast<std::uint64_t>(s.api_calls))
             fail("python3-aiohttp: the simulator did not see every GET exactly once");
         rps["aiohttp"].push_back(s.api_calls / out.at("seconds").to_number<double>());
@@ -618,7 +651,8 @@ json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir
     for (auto& [who, v] : rps) {
         auto r = summarize(v);
         auto c = summarize(us[who]);
-        figures[who] = json::object{{"requests_per_s", to_json(r)}, {"cpu_us_per_request", to_json(c)}};
+        figures[who] =
+            json::object{{"requests_per_s", to_json(r)}, {"cpu_us_per_request", to_json(c)}};
         std::string a = fmt(r.median, 0) + " [" + fmt(r.min, 0) + "-" + fmt(r.max, 0) + "]";
         std::string b = fmt(c.median, 0) + " [" + fmt(c.min, 0) + "-" + fmt(c.max, 0) + "]";
         std::printf("%-8s | %-28s | %-28s\n", who.c_str(), a.c_str(), b.c_str());
@@ -633,15 +667,12 @@ json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir
                   {"aiohttp_cpu_over_ascpp_cpu", c("aiohttp") / c("ascpp")}};
         std::cout << "ratios: ascpp/curl " << fmt(m("ascpp") / m("curl"), 1)
                   << "x requests/s, ascpp/aiohttp " << fmt(m("ascpp") / m("aiohttp"), 1)
-                  << "x; CPU per request: curl " << fmt(c("curl") / c("ascpp"), 1)
-                  << "x, aiohttp " << fmt(c("aiohttp") / c("ascpp"), 1) << "x ascpp's\n";
+                  << "x; CPU per request: curl " << fmt(c("curl") / c("ascpp"), 1) << "x, aiohttp "
+                  << fmt(c("aiohttp") / c("ascpp"), 1) << "x ascpp's\n";
     }
-    return {{"name", "api_call_cost"},
-            {"ascpp_and_aiohttp_requests", s.api_calls},
-            {"curl_requests", s.curl_calls},
-            {"runs_per_contender", s.reps},
-            {"figures", std::move(figures)},
-            {"ratios", std::move(ratios)}};
+    return {{"name", "api_call_cost"},       {"ascpp_and_aiohttp_requests", s.api_calls},
+            {"curl_requests", s.curl_calls}, {"runs_per_contender", s.reps},
+            {"figures", std::move(figures)}, {"ratios", std::move(ratios)}};
 }
 
 json::object scenario_publish(const settings& s, bench_env& env, const fs::path& dir) {
@@ -671,6 +702,9 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
         if (res.version_state != "COMPLETE")
             fail("publish: the version ended " + res.version_state);
         check_upload_stats(st, s.publish_size, res.uploads.at(0).stats.parts, "publish", true);
+        auto& verdict = st.at("checksums").as_object();
+        if (num(verdict, "matched") != 1 || num(verdict, "mismatched") != 0)
+            fail("publish: the commit's checksums were not verified as matching");
         if (api_total != res.api_requests)
             fail("publish: reported " + std::to_string(res.api_requests) +
                  " API requests, the simulator saw " + std::to_string(api_total));
@@ -784,7 +818,9 @@ int main(int argc, char** argv) {
         for (auto& sc : scenarios)
             sc.as_object()["cores"] = cores;
         if (!s.out_json.empty()) {
-            json::object doc{{"mode", s.check ? "check" : s.quick ? "quick" : "full"},
+            json::object doc{{"mode", s.check   ? "check"
+                                      : s.quick ? "quick"
+                                                : "full"},
                              {"cores", cores},
                              {"scenarios", std::move(scenarios)}};
             write_text(s.out_json, json::serialize(doc) + "\n");
