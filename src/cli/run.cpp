@@ -30,7 +30,7 @@ namespace {
 // How long a timed-out command may take to unwind after its cancellation before it is abandoned.
 constexpr auto cancel_grace = std::chrono::seconds(5);
 
-api::client_config client_config_from(const config& cfg, const global_options& g) {
+api::client_config client_config_from(const config& cfg) {
     api::client_config cc;
     cc.base_url = cfg.api_url;
     cc.key_id = cfg.key_id;
@@ -42,7 +42,6 @@ api::client_config client_config_from(const config& cfg, const global_options& g
     }
     cc.ca_file = cfg.ca_file;
     cc.user_agent = "ascpp-cli/" + version_text().substr(6, version_text().find(' ', 6) - 6);
-    (void)g;
     return cc;
 }
 
@@ -105,7 +104,7 @@ int run(int argc, const char* const* argv) {
     api::client_config client_cfg;
     try {
         cfg = resolve_config(inv.global.config, process_environment());
-        client_cfg = client_config_from(cfg, inv.global);
+        client_cfg = client_config_from(cfg);
     } catch (...) {
         return report_failure(describe_failure(std::current_exception(), stop_reason::none, {}, {}),
                               out, std::cerr);
