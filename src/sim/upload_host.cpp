@@ -363,6 +363,31 @@ void start_file_processing(service& svc, const std::string& file_id) {
     post_catch_up(svc, file_id);
 }
 
+namespace {
+
+// After a refusal sent while the request body is still on the wire, reads and discards that
+// body (bounded in bytes and time) before the connection closes: closing a socket with unread
+// data makes the kernel send a reset, which can destroy the refusal before the client reads it.
+asio::awaitable<void> drain_request_body(tls_stream& stream, beast::flat_buffer& buffer,
+                                         http::request_parser<http::buffer_body>& parser,
+                                         std::vector<unsigned char>& chunk) {
+    constexpr std::uint64_t max_drained = 64ull * 1024 * 1024;
+    std::uint64_t drained = 0;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    while (!parser.is_done() && drained < max_drained) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable());
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec)
+            co_return;
+        drained += chunk.size() - parser.get().body().size;
+    }
+}
+
+} // namespace
+
 asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) {
     beast::flat_buffer buffer;
     std::vector<unsigned char> chunk(chunk_size);
@@ -392,7 +417,12 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
             req.has_content_length() ? parser.content_length().value_or(0) > 0 : req.chunked();
         auto refuse = [&](unsigned status, std::string_view code,
                           std::string message) -> asio::awaitable<bool> {
-            co_return co_await reply(store_error(status, code, message, version), body_pending);
+            auto res = store_error(status, code, message, version);
+            bool again = co_await reply(std::move(res), body_pending);
+            // A client waiting for 100 Continue never sends the body: nothing to drain.
+            if (body_pending && req[http::field::expect] != "100-continue")
+                co_await drain_request_body(stream, buffer, parser, chunk);
+            co_return again;
         };
 
         auto plan = svc.faults.plan("upload_part");
