@@ -40,7 +40,8 @@ set title "Upload throughput over TLS on loopback (ascpp-sim on the same ${cores
 set xlabel "concurrent part uploads"
 set ylabel "MiB/s (median)"
 set logscale x 2
-set xtics (1, 2, 4, 8, 16)
+set xtics (1, 4, 8, 16)
+set xrange [0.8:20]
 set yrange [0:*]
 set key left top
 set grid
