@@ -165,6 +165,21 @@ BOOST_AUTO_TEST_CASE(bad_tokens_are_401_not_authorized) {
         env.api_raw(verb::get, path, "",
                     {{"Authorization", team_token([&](auto& c) { c.scope = {"GET " + path}; })}});
     BOOST_TEST(good.status == 200u, good.body);
+    // Scope matching ignores the query order and limit, cursor and sort, not other parameters.
+    auto scoped = team_token([&](auto& c) {
+        c.scope = {"GET " + path + "?filter[archived]=false&filter[assetPackIdentifier]=a"};
+    });
+    auto in_scope = env.api_raw(
+        verb::get, path + "?limit=5&filter[assetPackIdentifier]=a&filter[archived]=false", "",
+        {{"Authorization", scoped}});
+    BOOST_TEST(in_scope.status == 200u, in_scope.body);
+    auto out_of_scope =
+        env.api_raw(verb::get, path + "?filter[archived]=true", "", {{"Authorization", scoped}});
+    BOOST_TEST(out_of_scope.status == 401u);
+    auto other_method = env.api_raw(
+        verb::post, "/v1/backgroundAssets", json::serialize(asset_body("S", "1000000001")),
+        {{"Authorization", scoped}, {"Content-Type", "application/json"}});
+    BOOST_TEST(other_method.status == 401u);
     auto twenty = env.api_raw(verb::get, path, "", {{"Authorization", team_token([](auto& c) {
                                                          c.issued_at = now_s() - 10;
                                                          c.expires_at = now_s() - 10 + 20 * 60;
