@@ -257,3 +257,52 @@ BOOST_AUTO_TEST_CASE(processing_failures_hit_at_their_rate_reproducibly) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(fault_control_api)
+
+BOOST_AUTO_TEST_CASE(rules_set_over_http_behave_like_rules_set_in_process) {
+    sim_env env;
+    const std::string path = "/v1/apps/1000000001/backgroundAssets";
+    auto probe = [&](int) { return env.api(verb::get, path).status == 503u; };
+    auto r = rule("apps_backgroundAssets_getToManyRelated", fault_kind::http_error, 0.4);
+    r.status = 503;
+    auto in_process = run(env, {r}, 77, 60, probe);
+
+    auto put = env.control(verb::put, "/sim/faults",
+                           json::parse(R"({"seed":77,"rules":[{"route":)"
+                                       R"("apps_backgroundAssets_getToManyRelated","kind":)"
+                                       R"("http_error","rate":0.4,"status":503}]})"));
+    BOOST_TEST_REQUIRE(put.status == 200u, put.body);
+    auto listed = env.control(verb::get, "/sim/faults");
+    BOOST_TEST_REQUIRE(listed.status == 200u);
+    const json::value doc = listed.json();
+    BOOST_TEST(doc.at("seed").to_number<std::uint64_t>() == 77u);
+    BOOST_TEST_REQUIRE(doc.at("rules").as_array().size() == 1u);
+    BOOST_TEST(doc.at("rules").at(0).at("kind").as_string() == "http_error");
+    BOOST_TEST(doc.at("rules").at(0).at("status").to_number<unsigned>() == 503u);
+    verdicts over_http;
+    for (int i = 0; i < 60; ++i)
+        over_http.push_back(probe(i));
+    BOOST_TEST(over_http == in_process, "the same rules and seed give the same sequence");
+
+    auto cleared = env.control(verb::delete_, "/sim/faults");
+    BOOST_TEST(cleared.status == 200u);
+    BOOST_TEST(cleared.json().at("rules").as_array().empty());
+    for (int i = 0; i < 10; ++i)
+        BOOST_TEST(env.api(verb::get, path).status == 200u);
+
+    // Malformed rules are refused and leave the rules as they were.
+    for (const char* bad :
+         {R"({"rules":[{"kind":"http_error","rate":1.5}]})",
+          R"({"rules":[{"kind":"http_error","status":404}]})", R"({"rules":[{"kind":"explode"}]})",
+          R"({"rules":[{"route":"*","colour":"red"}]})", R"({"seed":-1,"rules":[]})",
+          R"({"rules":{}})"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            auto res = env.control(verb::put, "/sim/faults", json::parse(bad));
+            BOOST_TEST(res.status == 400u, res.body);
+        }
+    }
+    BOOST_TEST(env.control(verb::get, "/sim/faults").json().at("rules").as_array().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
