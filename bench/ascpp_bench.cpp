@@ -730,6 +730,14 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
     return out;
 }
 
+// The 1-minute load average: how busy the machine was, for reading the figures.
+double load_average() {
+    double l = 0;
+    std::ifstream in("/proc/loadavg");
+    in >> l;
+    return l;
+}
+
 std::vector<std::size_t> parse_list(const std::string& s) {
     std::vector<std::size_t> v;
     std::istringstream in(s);
@@ -799,6 +807,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     try {
         json::array scenarios;
+        const double load_before = load_average();
         {
             sim_process sim(s, dir);
             bench_env env(sim);
@@ -818,11 +827,13 @@ int main(int argc, char** argv) {
         for (auto& sc : scenarios)
             sc.as_object()["cores"] = cores;
         if (!s.out_json.empty()) {
-            json::object doc{{"mode", s.check   ? "check"
-                                      : s.quick ? "quick"
-                                                : "full"},
-                             {"cores", cores},
-                             {"scenarios", std::move(scenarios)}};
+            json::object doc{
+                {"mode", s.check   ? "check"
+                         : s.quick ? "quick"
+                                   : "full"},
+                {"cores", cores},
+                {"load_average_1m", json::object{{"start", load_before}, {"end", load_average()}}},
+                {"scenarios", std::move(scenarios)}};
             write_text(s.out_json, json::serialize(doc) + "\n");
         }
         std::cout << "\nascpp-bench: every result checked: OK\n";

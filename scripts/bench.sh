@@ -43,7 +43,7 @@ set logscale x 2
 set xtics (1, 4, 8, 16)
 set xrange [0.8:20]
 set yrange [0:*]
-set key left top
+set key right bottom
 set grid
 plot "$data" using 1:2 with linespoints lw 2 title "ascpp (upload_file)", \
      "$data" using 1:3 with linespoints lw 2 title "curl --parallel", \
