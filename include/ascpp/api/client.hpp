@@ -84,64 +84,71 @@ public:
 
     // ---- background assets (asset packs) ----
     // 1. GET /v1/apps/{id}/backgroundAssets: the first page.
-    asio::awaitable<page<background_asset>> list_background_assets(std::string app_id,
-                                                                   background_assets_query q = {});
-    pager<background_asset> paginate_background_assets(std::string app_id,
-                                                       background_assets_query q = {});
+    asio::awaitable<page<background_asset>>
+    list_background_assets(std::string app_id,
+                           background_assets_query q = background_assets_query());
+    pager<background_asset>
+    paginate_background_assets(std::string app_id,
+                               background_assets_query q = background_assets_query());
     // 2. GET /v1/apps/{id}/relationships/backgroundAssets
-    asio::awaitable<page<resource_identifier>> list_background_asset_ids(std::string app_id,
-                                                                         linkages_query q = {});
+    asio::awaitable<page<resource_identifier>>
+    list_background_asset_ids(std::string app_id, linkages_query q = linkages_query());
     pager<resource_identifier> paginate_background_asset_ids(std::string app_id,
-                                                             linkages_query q = {});
+                                                             linkages_query q = linkages_query());
     // 3. POST /v1/backgroundAssets
     asio::awaitable<document<background_asset>>
     create_background_asset(background_asset_create_request body);
     // 4. GET /v1/backgroundAssets/{id}
-    asio::awaitable<document<background_asset>> get_background_asset(std::string id,
-                                                                     background_asset_query q = {});
+    asio::awaitable<document<background_asset>>
+    get_background_asset(std::string id, background_asset_query q = background_asset_query());
     // 5. PATCH /v1/backgroundAssets/{id} (body.id is the id)
     asio::awaitable<document<background_asset>>
     update_background_asset(background_asset_update_request body);
 
     // ---- versions ----
     // 6. GET /v1/backgroundAssets/{id}/versions
-    asio::awaitable<page<background_asset_version>>
-    list_background_asset_versions(std::string background_asset_id,
-                                   background_asset_versions_query q = {});
-    pager<background_asset_version>
-    paginate_background_asset_versions(std::string background_asset_id,
-                                       background_asset_versions_query q = {});
+    asio::awaitable<page<background_asset_version>> list_background_asset_versions(
+        std::string background_asset_id,
+        background_asset_versions_query q = background_asset_versions_query());
+    pager<background_asset_version> paginate_background_asset_versions(
+        std::string background_asset_id,
+        background_asset_versions_query q = background_asset_versions_query());
     // 7. GET /v1/backgroundAssets/{id}/relationships/versions
     asio::awaitable<page<resource_identifier>>
-    list_background_asset_version_ids(std::string background_asset_id, linkages_query q = {});
+    list_background_asset_version_ids(std::string background_asset_id,
+                                      linkages_query q = linkages_query());
     pager<resource_identifier>
-    paginate_background_asset_version_ids(std::string background_asset_id, linkages_query q = {});
+    paginate_background_asset_version_ids(std::string background_asset_id,
+                                          linkages_query q = linkages_query());
     // 8. POST /v1/backgroundAssetVersions
     asio::awaitable<document<background_asset_version>>
     create_background_asset_version(background_asset_version_create_request body);
     // 9. GET /v1/backgroundAssetVersions/{id}
-    asio::awaitable<document<background_asset_version>>
-    get_background_asset_version(std::string id, background_asset_version_query q = {});
+    asio::awaitable<document<background_asset_version>> get_background_asset_version(
+        std::string id, background_asset_version_query q = background_asset_version_query());
 
     // ---- upload files ----
     // 10. GET /v1/backgroundAssetVersions/{id}/backgroundAssetUploadFiles
-    asio::awaitable<page<background_asset_upload_file>>
-    list_background_asset_upload_files(std::string version_id,
-                                       background_asset_upload_files_query q = {});
-    pager<background_asset_upload_file>
-    paginate_background_asset_upload_files(std::string version_id,
-                                           background_asset_upload_files_query q = {});
+    asio::awaitable<page<background_asset_upload_file>> list_background_asset_upload_files(
+        std::string version_id,
+        background_asset_upload_files_query q = background_asset_upload_files_query());
+    pager<background_asset_upload_file> paginate_background_asset_upload_files(
+        std::string version_id,
+        background_asset_upload_files_query q = background_asset_upload_files_query());
     // 11. GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles
     asio::awaitable<page<resource_identifier>>
-    list_background_asset_upload_file_ids(std::string version_id, linkages_query q = {});
-    pager<resource_identifier> paginate_background_asset_upload_file_ids(std::string version_id,
-                                                                         linkages_query q = {});
+    list_background_asset_upload_file_ids(std::string version_id,
+                                          linkages_query q = linkages_query());
+    pager<resource_identifier>
+    paginate_background_asset_upload_file_ids(std::string version_id,
+                                              linkages_query q = linkages_query());
     // 12. POST /v1/backgroundAssetUploadFiles (reserve; the response has the upload operations)
     asio::awaitable<document<background_asset_upload_file>>
     create_background_asset_upload_file(background_asset_upload_file_create_request body);
     // 13. GET /v1/backgroundAssetUploadFiles/{id}
-    asio::awaitable<document<background_asset_upload_file>>
-    get_background_asset_upload_file(std::string id, background_asset_upload_file_query q = {});
+    asio::awaitable<document<background_asset_upload_file>> get_background_asset_upload_file(
+        std::string id,
+        background_asset_upload_file_query q = background_asset_upload_file_query());
     // 14. PATCH /v1/backgroundAssetUploadFiles/{id} (commit; body.id is the id)
     asio::awaitable<document<background_asset_upload_file>>
     update_background_asset_upload_file(background_asset_upload_file_update_request body);
@@ -149,23 +156,24 @@ public:
     // ---- releases ----
     // 15. GET /v1/backgroundAssetVersionInternalBetaReleases/{id}
     asio::awaitable<document<internal_beta_release>>
-    get_internal_beta_release(std::string id, release_query q = {});
+    get_internal_beta_release(std::string id, release_query q = release_query());
     // 16. GET /v1/backgroundAssetVersionExternalBetaReleases/{id}
     asio::awaitable<document<external_beta_release>>
-    get_external_beta_release(std::string id, release_query q = {});
+    get_external_beta_release(std::string id, release_query q = release_query());
     // 17. GET /v1/backgroundAssetVersionAppStoreReleases/{id}
-    asio::awaitable<document<app_store_release>> get_app_store_release(std::string id,
-                                                                       release_query q = {});
+    asio::awaitable<document<app_store_release>>
+    get_app_store_release(std::string id, release_query q = release_query());
 
     // ---- completion-token twins ----
     template <class CompletionToken = default_token>
-    auto async_list_background_assets(std::string app_id, background_assets_query q = {},
+    auto async_list_background_assets(std::string app_id,
+                                      background_assets_query q = background_assets_query(),
                                       CompletionToken&& token = {}) {
         return run_async(executor(), list_background_assets(std::move(app_id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_list_background_asset_ids(std::string app_id, linkages_query q = {},
+    auto async_list_background_asset_ids(std::string app_id, linkages_query q = linkages_query(),
                                          CompletionToken&& token = {}) {
         return run_async(executor(), list_background_asset_ids(std::move(app_id), q),
                          std::forward<CompletionToken>(token));
@@ -177,7 +185,8 @@ public:
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_background_asset(std::string id, background_asset_query q = {},
+    auto async_get_background_asset(std::string id,
+                                    background_asset_query q = background_asset_query(),
                                     CompletionToken&& token = {}) {
         return run_async(executor(), get_background_asset(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
@@ -189,9 +198,10 @@ public:
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_list_background_asset_versions(std::string background_asset_id,
-                                              background_asset_versions_query q = {},
-                                              CompletionToken&& token = {}) {
+    auto async_list_background_asset_versions(
+        std::string background_asset_id,
+        background_asset_versions_query q = background_asset_versions_query(),
+        CompletionToken&& token = {}) {
         return run_async(
             executor(),
             list_background_asset_versions(std::move(background_asset_id), std::move(q)),
@@ -199,7 +209,7 @@ public:
     }
     template <class CompletionToken = default_token>
     auto async_list_background_asset_version_ids(std::string background_asset_id,
-                                                 linkages_query q = {},
+                                                 linkages_query q = linkages_query(),
                                                  CompletionToken&& token = {}) {
         return run_async(executor(),
                          list_background_asset_version_ids(std::move(background_asset_id), q),
@@ -212,21 +222,24 @@ public:
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_background_asset_version(std::string id, background_asset_version_query q = {},
-                                            CompletionToken&& token = {}) {
+    auto async_get_background_asset_version(
+        std::string id, background_asset_version_query q = background_asset_version_query(),
+        CompletionToken&& token = {}) {
         return run_async(executor(), get_background_asset_version(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_list_background_asset_upload_files(std::string version_id,
-                                                  background_asset_upload_files_query q = {},
-                                                  CompletionToken&& token = {}) {
+    auto async_list_background_asset_upload_files(
+        std::string version_id,
+        background_asset_upload_files_query q = background_asset_upload_files_query(),
+        CompletionToken&& token = {}) {
         return run_async(executor(),
                          list_background_asset_upload_files(std::move(version_id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_list_background_asset_upload_file_ids(std::string version_id, linkages_query q = {},
+    auto async_list_background_asset_upload_file_ids(std::string version_id,
+                                                     linkages_query q = linkages_query(),
                                                      CompletionToken&& token = {}) {
         return run_async(executor(),
                          list_background_asset_upload_file_ids(std::move(version_id), q),
@@ -239,9 +252,9 @@ public:
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_background_asset_upload_file(std::string id,
-                                                background_asset_upload_file_query q = {},
-                                                CompletionToken&& token = {}) {
+    auto async_get_background_asset_upload_file(
+        std::string id, background_asset_upload_file_query q = background_asset_upload_file_query(),
+        CompletionToken&& token = {}) {
         return run_async(executor(), get_background_asset_upload_file(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
@@ -252,19 +265,19 @@ public:
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_internal_beta_release(std::string id, release_query q = {},
+    auto async_get_internal_beta_release(std::string id, release_query q = release_query(),
                                          CompletionToken&& token = {}) {
         return run_async(executor(), get_internal_beta_release(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_external_beta_release(std::string id, release_query q = {},
+    auto async_get_external_beta_release(std::string id, release_query q = release_query(),
                                          CompletionToken&& token = {}) {
         return run_async(executor(), get_external_beta_release(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_get_app_store_release(std::string id, release_query q = {},
+    auto async_get_app_store_release(std::string id, release_query q = release_query(),
                                      CompletionToken&& token = {}) {
         return run_async(executor(), get_app_store_release(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));

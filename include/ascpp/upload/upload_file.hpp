@@ -94,11 +94,12 @@ struct upload_result {
 // api::api_error, http::transport_error, or system_error(operation_aborted) when cancelled.
 asio::awaitable<upload_result> upload_file(api::client& client,
                                            api::background_asset_upload_file reservation,
-                                           std::filesystem::path path, upload_options options = {});
+                                           std::filesystem::path path,
+                                           upload_options options = upload_options());
 
 template <class CompletionToken = default_token>
 auto async_upload_file(api::client& client, api::background_asset_upload_file reservation,
-                       std::filesystem::path path, upload_options options = {},
+                       std::filesystem::path path, upload_options options = upload_options(),
                        CompletionToken&& token = {}) {
     return run_async(
         client.executor(),
@@ -120,11 +121,12 @@ struct reserve_request {
 // file), that reservation is resumed instead: re-read for fresh operations, its acknowledged
 // parts skipped; a reservation that was already committed is returned as it is.
 asio::awaitable<upload_result> reserve_and_upload(api::client& client, reserve_request request,
-                                                  upload_options options = {});
+                                                  upload_options options = upload_options());
 
 template <class CompletionToken = default_token>
 auto async_reserve_and_upload(api::client& client, reserve_request request,
-                              upload_options options = {}, CompletionToken&& token = {}) {
+                              upload_options options = upload_options(),
+                              CompletionToken&& token = {}) {
     return run_async(client.executor(),
                      reserve_and_upload(client, std::move(request), std::move(options)),
                      std::forward<CompletionToken>(token));

@@ -59,11 +59,11 @@ public:
 // files exist and are regular files, paths inside the tree, identifiers not repeated for one
 // app). Throws batch_file_error; entries are numbered from 1 in messages ("entry 3 (Level2)").
 std::vector<batch_entry> load_batch_file(const std::filesystem::path& file,
-                                         batch_file_options options = {});
+                                         batch_file_options options = batch_file_options());
 // The same from text; `base_dir` resolves relative paths, `name` is used in messages.
 std::vector<batch_entry> parse_batch(std::string_view text, const std::filesystem::path& base_dir,
                                      std::string_view name = "batch",
-                                     batch_file_options options = {});
+                                     batch_file_options options = batch_file_options());
 
 struct batch_options {
     // Options of each publish (their journal and watcher are set per entry / shared).
@@ -99,11 +99,11 @@ struct batch_summary {
 // Never throws for a failed entry (it is in the summary); throws only when cancelled
 // (system_error(operation_aborted), after every publish stopped).
 asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<batch_entry> entries,
-                                             batch_options options = {});
+                                             batch_options options = batch_options());
 
 template <class CompletionToken = default_token>
 auto async_publish_batch(api::client& client, std::vector<batch_entry> entries,
-                         batch_options options = {}, CompletionToken&& token = {}) {
+                         batch_options options = batch_options(), CompletionToken&& token = {}) {
     return run_async(client.executor(),
                      publish_batch(client, std::move(entries), std::move(options)),
                      std::forward<CompletionToken>(token));

@@ -97,11 +97,11 @@ struct publish_result {
 // system_error(operation_aborted) when cancelled. A FAILED version is not thrown: it is in the
 // result (processing_failed, state_details).
 asio::awaitable<publish_result> publish(api::client& client, publish_request request,
-                                        publish_options options = {});
+                                        publish_options options = publish_options());
 
 template <class CompletionToken = default_token>
-auto async_publish(api::client& client, publish_request request, publish_options options = {},
-                   CompletionToken&& token = {}) {
+auto async_publish(api::client& client, publish_request request,
+                   publish_options options = publish_options(), CompletionToken&& token = {}) {
     return run_async(client.executor(), publish(client, std::move(request), std::move(options)),
                      std::forward<CompletionToken>(token));
 }

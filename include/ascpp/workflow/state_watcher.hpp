@@ -120,7 +120,7 @@ private:
 
 class state_watcher {
 public:
-    explicit state_watcher(api::client& client, watcher_options options = {});
+    explicit state_watcher(api::client& client, watcher_options options = watcher_options());
     ~state_watcher();
     state_watcher(const state_watcher&) = delete;
     state_watcher& operator=(const state_watcher&) = delete;
@@ -128,42 +128,44 @@ public:
     // An upload file's assetDeliveryState.state (final: COMPLETE, FAILED).
     asio::awaitable<api::background_asset_upload_file>
     wait_for_upload_file(std::string upload_file_id, std::vector<api::delivery_state> targets,
-                         watch_options options = {});
+                         watch_options options = watch_options());
     // A version's state (final: COMPLETE, FAILED).
     asio::awaitable<api::background_asset_version>
     wait_for_version(std::string version_id,
                      std::vector<api::background_asset_version_state> targets,
-                     watch_options options = {});
+                     watch_options options = watch_options());
     // The state of a version's release in `channel`, which exists once the version is processed
     // (final: SUPERSEDED, and REJECTED for external beta and App Store; a FAILED version too).
     asio::awaitable<release_status> wait_for_release(std::string version_id,
                                                      release_channel channel,
                                                      std::vector<std::string> targets,
-                                                     watch_options options = {});
+                                                     watch_options options = watch_options());
     // A release read by its own id.
     asio::awaitable<release_status> wait_for_release_by_id(release_channel channel,
                                                            std::string release_id,
                                                            std::vector<std::string> targets,
-                                                           watch_options options = {});
+                                                           watch_options options = watch_options());
 
     template <class CompletionToken = default_token>
     auto async_wait_for_upload_file(std::string id, std::vector<api::delivery_state> targets,
-                                    watch_options options = {}, CompletionToken&& token = {}) {
+                                    watch_options options = watch_options(),
+                                    CompletionToken&& token = {}) {
         return run_async(
             executor(), wait_for_upload_file(std::move(id), std::move(targets), std::move(options)),
             std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
-    auto async_wait_for_version(std::string id,
-                                std::vector<api::background_asset_version_state> targets,
-                                watch_options options = {}, CompletionToken&& token = {}) {
+    auto
+    async_wait_for_version(std::string id, std::vector<api::background_asset_version_state> targets,
+                           watch_options options = watch_options(), CompletionToken&& token = {}) {
         return run_async(executor(),
                          wait_for_version(std::move(id), std::move(targets), std::move(options)),
                          std::forward<CompletionToken>(token));
     }
     template <class CompletionToken = default_token>
     auto async_wait_for_release(std::string version_id, release_channel channel,
-                                std::vector<std::string> targets, watch_options options = {},
+                                std::vector<std::string> targets,
+                                watch_options options = watch_options(),
                                 CompletionToken&& token = {}) {
         return run_async(executor(),
                          wait_for_release(std::move(version_id), channel, std::move(targets),
@@ -172,7 +174,8 @@ public:
     }
     template <class CompletionToken = default_token>
     auto async_wait_for_release_by_id(release_channel channel, std::string release_id,
-                                      std::vector<std::string> targets, watch_options options = {},
+                                      std::vector<std::string> targets,
+                                      watch_options options = watch_options(),
                                       CompletionToken&& token = {}) {
         return run_async(executor(),
                          wait_for_release_by_id(channel, std::move(release_id), std::move(targets),
