@@ -249,9 +249,10 @@ struct publisher {
         uo.journal_key = type.str();
         upload::upload_result r;
         // A reservation whose parts keep failing (e.g. URLs that expired and that re-reading does
-        // not renew) is replaced once by a new one: the service lets a new reservation take the
-        // place of an uncommitted one.
-        for (int attempt = 0; attempt < 2; ++attempt) {
+        // not renew) is replaced by a new one, at most twice: the service lets a new reservation
+        // take the place of an uncommitted one.
+        constexpr int max_reservations = 3;
+        for (int attempt = 0; attempt < max_reservations; ++attempt) {
             auto entry = journal ? journal->entry(type.str()) : std::nullopt;
             bool failed_parts = false;
             try {
@@ -260,7 +261,8 @@ struct publisher {
                 else
                     r = co_await reserve(type, path, name, uo);
             } catch (const upload::upload_error& e) {
-                if (e.code() != upload::upload_errc::part_failed || attempt > 0)
+                if (e.code() != upload::upload_errc::part_failed ||
+                    attempt + 1 == max_reservations)
                     throw;
                 failed_parts = true;
             }
