@@ -1,5 +1,6 @@
 // ascpp upload|publish|wait against the simulator: progress, both output modes, a processing
-// failure, timeouts, and a publish interrupted with SIGINT then resumed from its journal.
+// failure, timeouts, and a publish interrupted with SIGINT or killed with SIGKILL, then resumed
+// from its journal.
 #include "cli_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace json = boost::json;
@@ -178,36 +180,51 @@ BOOST_AUTO_TEST_CASE(a_publish_whose_processing_fails_exits_1_with_the_details) 
     BOOST_TEST(contains(r.err, "FAILED"));
 }
 
-BOOST_AUTO_TEST_CASE(a_publish_interrupted_with_sigint_resumes_from_its_journal) {
-    // Slow parts, two at a time, so the interrupt lands in the middle of the upload.
+// Starts a slow publish with a journal, stops it with `sig` part-way, and runs it again: the
+// second run continues the same pack and version and sends only the parts the first did not
+// get acknowledged.
+void interrupt_then_resume(cli_fixture& f, int sig, const std::string& identifier) {
+    // Slow parts, two at a time, so the signal lands in the middle of the upload.
     ascpp::sim::fault_rule slow;
     slow.route = "upload_part";
     slow.kind = ascpp::sim::fault_kind::latency;
     slow.delay = std::chrono::milliseconds(300);
-    sim.set_faults({slow});
-    constexpr std::uint64_t size = 12 * 1024 * 1024;
-    auto pack = make_file("Big.aar", size);
-    auto journal = dir / "publish.journal";
+    f.sim.set_faults({slow});
+    constexpr std::uint64_t size = 12 * 1024 * 1024; // 12 parts of 1 MiB
+    constexpr int concurrency = 2;
+    auto pack = f.make_file(identifier + ".aar", size);
+    auto journal = f.dir / (identifier + ".journal");
+    const auto bytes_at_start = f.sim.stats().upload_bytes_received;
 
-    auto p = start({"publish", "--app", app_id, "--identifier", "Big", "--archive", pack.string(),
-                    "--journal", journal.string(), "--concurrency", "2"});
-    // Bounded: at most 30 s for the first parts to arrive.
-    for (int i = 0; i < 3000 && sim.stats().parts_received < 2 && !p->exited(); ++i)
+    auto p =
+        f.start({"publish", "--app", app_id, "--identifier", identifier, "--archive", pack.string(),
+                 "--journal", journal.string(), "--concurrency", std::to_string(concurrency)});
+    // Bounded: at most 30 s until the journal records an acknowledged part.
+    auto journal_has_a_part = [&] {
+        std::ifstream in(journal);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str().find("\"parts\":[{") != std::string::npos;
+    };
+    for (int i = 0; i < 3000 && !journal_has_a_part() && !p->exited(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     BOOST_REQUIRE_MESSAGE(!p->exited(), "the publish ended before it could be interrupted");
-    BOOST_REQUIRE(sim.stats().parts_received >= 2u);
-    p->signal(SIGINT);
+    BOOST_REQUIRE(journal_has_a_part());
+    p->signal(sig);
     auto r = p->wait(std::chrono::seconds(30));
-    BOOST_TEST(r.exit_code == 130, r.err);
-    BOOST_TEST(contains(r.err, "interrupted"), r.err);
+    if (sig == SIGINT) {
+        BOOST_TEST(r.exit_code == 130, r.err);
+        BOOST_TEST(contains(r.err, "interrupted"), r.err);
+    } else {
+        BOOST_TEST(r.exit_code != 0, r.err);
+    }
     BOOST_TEST(fs::exists(journal));
-    auto received_before = sim.stats().parts_received;
-    BOOST_TEST(received_before < 12u);
+    BOOST_TEST(f.sim.stats().parts_received < 12u);
 
     // Run again with the same journal: the same pack and version, only the missing parts.
-    sim.clear_faults();
-    auto doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Big", "--archive",
-                           pack.string(), "--journal", journal.string(), "--wait"});
+    f.sim.clear_faults();
+    auto doc = f.ascpp_json({"publish", "--app", app_id, "--identifier", identifier, "--archive",
+                             pack.string(), "--journal", journal.string(), "--wait"});
     BOOST_TEST(!doc.at("assetPackCreated").as_bool());
     BOOST_TEST(!doc.at("versionCreated").as_bool());
     BOOST_TEST(str(doc, {"versionState"}) == "COMPLETE");
@@ -216,10 +233,23 @@ BOOST_AUTO_TEST_CASE(a_publish_interrupted_with_sigint_resumes_from_its_journal)
     const auto& up = doc.at("uploads").at(0).at("upload");
     BOOST_TEST(up.at("partsResumed").as_int64() > 0);
     BOOST_TEST(up.at("partsResumed").as_int64() + up.at("partsSent").as_int64() == 12);
-    BOOST_TEST(sim.stats().checksums_matched == 1u);
+    BOOST_TEST(f.sim.stats().checksums_matched == 1u);
+    // Over both runs the upload host got the file once, plus at most the parts that were in
+    // flight (sent, not yet acknowledged) when the first run stopped.
+    const auto received = f.sim.stats().upload_bytes_received - bytes_at_start;
+    BOOST_TEST(received >= size);
+    BOOST_TEST(received <= size + concurrency * 1024 * 1024);
     BOOST_TEST(!fs::exists(journal)); // removed once the publish succeeded
-    auto versions = ascpp_json({"versions", "list", "--asset", str(doc, {"assetPack", "id"})});
+    auto versions = f.ascpp_json({"versions", "list", "--asset", str(doc, {"assetPack", "id"})});
     BOOST_TEST(versions.at("data").as_array().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_interrupted_with_sigint_resumes_from_its_journal) {
+    interrupt_then_resume(*this, SIGINT, "Big");
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_killed_with_sigkill_resumes_from_its_journal) {
+    interrupt_then_resume(*this, SIGKILL, "Killed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
