@@ -193,6 +193,7 @@ struct bench_env {
     std::unique_ptr<api::client> client;
     std::thread thread;
     std::string api_url, ca_file, app = "1234567890";
+    api::client_config config; // what `client` was built with
 
     explicit bench_env(const sim_process& sim) {
         api_url = sim.str("apiUrl");
@@ -203,6 +204,7 @@ struct bench_env {
         c.key_id = std::string(sim.key().at("keyId").as_string());
         c.issuer_id = std::string(sim.key().at("issuerId").as_string());
         c.private_key_file = std::string(sim.key().at("privateKeyFile").as_string());
+        config = c;
         client = std::make_unique<api::client>(io.get_executor(), std::move(c));
         thread = std::thread([this] { io.run(); });
     }
@@ -593,24 +595,36 @@ json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir
         auto st = env.stats();
         return num(st.at("requests").as_object(), "backgroundAssets_getInstance");
     };
-    for (int rep = 0; rep < s.reps; ++rep) {
-        // ascpp: one client, its keep-alive pool.
+    // ascpp's own GETs through `client`, `calls` of them, recorded under `who`.
+    auto run_ascpp = [&](const std::string& who, api::client& client, int calls) {
         env.reset_stats();
         auto cpu0 = cpu_seconds_self();
         auto t0 = std::chrono::steady_clock::now();
         env.run([&]() -> asio::awaitable<void> {
-            for (int i = 0; i < s.api_calls; ++i) {
-                auto d = co_await env.client->get_background_asset(pack);
+            for (int i = 0; i < calls; ++i) {
+                auto d = co_await client.get_background_asset(pack);
                 if (d.data.id != pack)
-                    throw std::runtime_error("ascpp: GET returned another asset pack");
+                    throw std::runtime_error(who + ": GET returned another asset pack");
             }
         }());
         double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double cpu = cpu_seconds_self() - cpu0;
-        if (requests_seen() != static_cast<std::uint64_t>(s.api_calls))
-            fail("ascpp: the simulator did not see every GET exactly once");
-        rps["ascpp"].push_back(s.api_calls / wall);
-        us["ascpp"].push_back(1e6 * cpu / s.api_calls);
+        if (requests_seen() != static_cast<std::uint64_t>(calls))
+            fail(who + ": the simulator did not see every GET exactly once");
+        rps[who].push_back(calls / wall);
+        us[who].push_back(1e6 * cpu / calls);
+    };
+    for (int rep = 0; rep < s.reps; ++rep) {
+        // ascpp: one client, its keep-alive pool.
+        run_ascpp("ascpp", *env.client, s.api_calls);
+        // The same client code with a new connection (TCP + TLS handshake) per request: what the
+        // pool saves.
+        {
+            auto config = env.config;
+            config.http.max_requests_per_connection = 1;
+            api::client fresh(env.io.get_executor(), std::move(config));
+            run_ascpp("ascpp-new-conn", fresh, s.curl_calls);
+        }
         if (!s.peers)
             continue;
 
@@ -662,13 +676,18 @@ json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir
         auto m = [&](const std::string& w) { return summarize(rps[w]).median; };
         auto c = [&](const std::string& w) { return summarize(us[w]).median; };
         ratios = {{"ascpp_over_curl_requests_per_s", m("ascpp") / m("curl")},
+                  {"ascpp_over_ascpp_new_conn_requests_per_s", m("ascpp") / m("ascpp-new-conn")},
+                  {"ascpp_new_conn_cpu_over_ascpp_cpu", c("ascpp-new-conn") / c("ascpp")},
                   {"ascpp_over_aiohttp_requests_per_s", m("ascpp") / m("aiohttp")},
                   {"curl_cpu_over_ascpp_cpu", c("curl") / c("ascpp")},
                   {"aiohttp_cpu_over_ascpp_cpu", c("aiohttp") / c("ascpp")}};
         std::cout << "ratios: ascpp/curl " << fmt(m("ascpp") / m("curl"), 1)
                   << "x requests/s, ascpp/aiohttp " << fmt(m("ascpp") / m("aiohttp"), 1)
                   << "x; CPU per request: curl " << fmt(c("curl") / c("ascpp"), 1) << "x, aiohttp "
-                  << fmt(c("aiohttp") / c("ascpp"), 1) << "x ascpp's\n";
+                  << fmt(c("aiohttp") / c("ascpp"), 1) << "x ascpp's; a new connection per "
+                  << "request: " << fmt(m("ascpp") / m("ascpp-new-conn"), 1)
+                  << "x fewer requests/s, " << fmt(c("ascpp-new-conn") / c("ascpp"), 1)
+                  << "x the CPU\n";
     }
     return {{"name", "api_call_cost"},       {"ascpp_and_aiohttp_requests", s.api_calls},
             {"curl_requests", s.curl_calls}, {"runs_per_contender", s.reps},
