@@ -10,14 +10,6 @@
 namespace json = boost::json;
 using namespace ascpp::test;
 
-namespace {
-
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-} // namespace
-
 BOOST_FIXTURE_TEST_SUITE(batch, cli_fixture)
 
 BOOST_AUTO_TEST_CASE(a_json_batch_publishes_every_pack) {

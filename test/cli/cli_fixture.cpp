@@ -100,4 +100,15 @@ fs::path cli_fixture::make_file(const std::string& name, std::uint64_t size) con
     return p;
 }
 
+std::string str(const boost::json::value& v, std::initializer_list<std::string_view> path) {
+    const boost::json::value* p = &v;
+    for (auto key : path)
+        p = &p->as_object().at(key);
+    return std::string(p->as_string());
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
 } // namespace ascpp::test

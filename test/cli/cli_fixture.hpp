@@ -9,8 +9,10 @@
 #include <boost/json/value.hpp>
 
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ascpp::test {
@@ -46,5 +48,10 @@ struct cli_fixture {
 
 // The path of a built program (ASCPP_BIN_DIR).
 std::string program(const std::string& name);
+
+// The string at `path` (object keys) in a JSON document; throws when absent.
+std::string str(const boost::json::value& v, std::initializer_list<std::string_view> path);
+
+bool contains(const std::string& haystack, std::string_view needle);
 
 } // namespace ascpp::test

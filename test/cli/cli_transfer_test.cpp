@@ -16,21 +16,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace ascpp::test;
 
-namespace {
-
-std::string str(const json::value& v, std::initializer_list<std::string_view> path) {
-    const json::value* p = &v;
-    for (auto key : path)
-        p = &p->as_object().at(key);
-    return std::string(p->as_string());
-}
-
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-} // namespace
-
 BOOST_FIXTURE_TEST_SUITE(transfer, cli_fixture)
 
 BOOST_AUTO_TEST_CASE(publish_wait_until_internal_beta_in_json) {

@@ -10,14 +10,6 @@
 namespace json = boost::json;
 using namespace ascpp::test;
 
-namespace {
-
-bool contains(const std::string& haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(usage)
 
 BOOST_AUTO_TEST_CASE(help_and_version_need_no_configuration) {
