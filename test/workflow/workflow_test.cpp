@@ -592,7 +592,7 @@ BOOST_AUTO_TEST_SUITE(watcher_tests)
 
 BOOST_AUTO_TEST_CASE(thousands_of_watches_share_their_polls) {
     env e;
-    constexpr std::size_t packs = 5, versions_per_pack = 20, watches_per_version = 40;
+    constexpr std::size_t packs = 5, versions_per_pack = 20, watches_per_version = 50;
     // Versions uploaded while processing is paused: they wait in PROCESSING.
     e.sim.pause_processing(true);
     auto tiny = e.dir.write("tiny.aar", make_bytes(100, 1));
