@@ -261,8 +261,7 @@ struct publisher {
                 else
                     r = co_await reserve(type, path, name, uo);
             } catch (const upload::upload_error& e) {
-                if (e.code() != upload::upload_errc::part_failed ||
-                    attempt + 1 == max_reservations)
+                if (e.code() != upload::upload_errc::part_failed || attempt + 1 == max_reservations)
                     throw;
                 failed_parts = true;
             }

@@ -11,18 +11,18 @@
 namespace ascpp::http {
 
 enum class errc {
-    resolve_failed = 1,   // the host name did not resolve
-    connect_failed,       // TCP connect refused or unreachable
-    tls_failed,           // TLS handshake failed (untrusted CA, wrong host name, expired, ...)
-    timed_out,            // connect, handshake or whole-request timeout
-    cancelled,            // the caller cancelled through the completion token's slot
-    protocol_error,       // malformed status line, headers or chunking
-    connection_closed,    // the peer closed before the response was complete
-    body_too_large,       // the response body exceeded the configured limit
-    invalid_url,          // not an absolute http(s) URL, or a scheme that is not allowed
-    insecure_scheme,      // plain http:// to a non-loopback host without explicit permission
-    file_error,           // a file-range body could not be read (missing, too short)
-    too_many_redirects,   // reserved: the client never follows redirects itself
+    resolve_failed = 1, // the host name did not resolve
+    connect_failed,     // TCP connect refused or unreachable
+    tls_failed,         // TLS handshake failed (untrusted CA, wrong host name, expired, ...)
+    timed_out,          // connect, handshake or whole-request timeout
+    cancelled,          // the caller cancelled through the completion token's slot
+    protocol_error,     // malformed status line, headers or chunking
+    connection_closed,  // the peer closed before the response was complete
+    body_too_large,     // the response body exceeded the configured limit
+    invalid_url,        // not an absolute http(s) URL, or a scheme that is not allowed
+    insecure_scheme,    // plain http:// to a non-loopback host without explicit permission
+    file_error,         // a file-range body could not be read (missing, too short)
+    too_many_redirects, // reserved: the client never follows redirects itself
 };
 
 const boost::system::error_category& category() noexcept;
