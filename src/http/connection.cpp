@@ -2,6 +2,7 @@
 // on it. Timeouts are the tcp_stream's deadline; cancellation is the coroutine's slot, forwarded
 // to whichever operation is pending. Either way the connection is not reused afterwards.
 #include "connection.hpp"
+#include "read_response.hpp"
 
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,9 +38,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t header_limit = 64 * 1024;
 constexpr std::size_t default_chunk_size = 256 * 1024;
-constexpr unsigned max_interim_responses = 8;
 
 bool is_loopback(const std::string& host, bool host_is_ip) {
     if (!host_is_ip)
@@ -61,46 +60,13 @@ bool valid_host_name(std::string_view name) {
     });
 }
 
-std::string milliseconds_text(std::chrono::milliseconds d) {
-    return std::to_string(d.count()) + " ms";
-}
-
-bool is_cancelled(asio::cancellation_state state) {
-    return state.cancelled() != asio::cancellation_type::none;
-}
-
 const boost::system::error_category& beast_http_category() {
     static const auto& category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
     return category;
 }
 
-// Maps a failed write or read to the transport's error. `got_some`: a byte of the response has
-// arrived, which rules out the safe retry.
-// Callers read `cancelled` before the throw statement: GCC 12 destroys the exception twice when
-// a throw's operand contains a co_await.
-attempt_error io_failure(error_code ec, const char* step, const attempt_args& a, bool got_some,
-                         bool cancelled) {
-    std::string where = std::string(step) + " " + a.where.name;
-    if (ec == beast::error::timeout)
-        return {errc::timed_out,
-                where + ": no complete response within the request timeout of " +
-                    milliseconds_text(a.request_timeout),
-                false};
-    if (cancelled)
-        return {errc::cancelled, where + ": cancelled by the caller", false};
-    if (ec == bhttp::error::body_limit)
-        return {errc::body_too_large,
-                where + ": the limit is " + std::to_string(a.max_response_body) + " bytes", false};
-    if (ec == bhttp::error::header_limit)
-        return {errc::protocol_error,
-                where + ": response header larger than " + std::to_string(header_limit) + " bytes",
-                false};
-    if (ec.category() == beast_http_category() && ec != bhttp::error::end_of_stream &&
-        ec != bhttp::error::partial_message)
-        return {errc::protocol_error, where + ": " + ec.message(), false};
-    if (ec.category() == asio::error::get_ssl_category())
-        return {errc::tls_failed, where + ": " + ec.message(), false};
-    return {errc::connection_closed, where + ": " + ec.message(), !got_some};
+std::string milliseconds_text(std::chrono::milliseconds d) {
+    return std::to_string(d.count()) + " ms";
 }
 
 // Resolves a host name within `deadline`. The resolver cannot be cancelled mid-lookup, so the
@@ -334,53 +300,41 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
 }
 
 template <class Stream>
-asio::awaitable<attempt_result> read_response(Stream& stream, connection& c,
-                                              const attempt_args& a) {
-    for (unsigned interim = 0;; ++interim) {
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.header_limit(header_limit);
-        parser.body_limit(a.max_response_body);
-        if (a.req.method == bhttp::verb::head)
-            parser.skip(true);
-        error_code ec;
-        std::size_t n = co_await bhttp::async_read(stream, c.buffer, parser,
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-        a.stats.add(&client_stats::bytes_received, n);
-        if (ec) {
-            const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-            throw io_failure(ec, "read", a, interim > 0 || parser.got_some(), cancelled);
-        }
-
-        auto& msg = parser.get();
-        const unsigned status = msg.result_int();
-        // 1xx (other than 101) are interim: the real response follows on the same connection.
-        if (status >= 100 && status < 200 && status != 101) {
-            if (interim + 1 >= max_interim_responses)
-                throw attempt_error(errc::protocol_error,
-                                    "read " + a.where.name + ": too many interim responses", false);
-            continue;
-        }
-        attempt_result result;
-        result.resp.status = status;
-        result.resp.body = std::move(msg.body());
-        result.reusable =
-            msg.keep_alive() && !parser.need_eof() && c.buffer.size() == 0 && status != 101;
-        result.resp.headers = std::move(static_cast<bhttp::fields&>(msg));
-        co_return result;
-    }
-}
-
-template <class Stream>
 asio::awaitable<attempt_result> exchange(Stream& stream, connection& c, const attempt_args& a) {
     c.tcp().expires_at(a.deadline);
     co_await write_request(stream, a);
     a.stats.add(&client_stats::requests_sent);
-    auto result = co_await read_response(stream, c, a);
+    auto result = co_await read_response(stream, c.buffer, a);
     c.tcp().expires_never();
     co_return result;
 }
 
 } // namespace
+
+attempt_error io_failure(error_code ec, const char* step, const attempt_args& a, bool got_some,
+                         bool cancelled) {
+    std::string where = std::string(step) + " " + a.where.name;
+    if (ec == beast::error::timeout)
+        return {errc::timed_out,
+                where + ": no complete response within the request timeout of " +
+                    milliseconds_text(a.request_timeout),
+                false};
+    if (cancelled)
+        return {errc::cancelled, where + ": cancelled by the caller", false};
+    if (ec == bhttp::error::body_limit)
+        return {errc::body_too_large,
+                where + ": the limit is " + std::to_string(a.max_response_body) + " bytes", false};
+    if (ec == bhttp::error::header_limit)
+        return {errc::protocol_error,
+                where + ": response header larger than " + std::to_string(header_limit) + " bytes",
+                false};
+    if (ec.category() == beast_http_category() && ec != bhttp::error::end_of_stream &&
+        ec != bhttp::error::partial_message)
+        return {errc::protocol_error, where + ": " + ec.message(), false};
+    if (ec.category() == asio::error::get_ssl_category())
+        return {errc::tls_failed, where + ": " + ec.message(), false};
+    return {errc::connection_closed, where + ": " + ec.message(), !got_some};
+}
 
 origin origin_of(const boost::urls::url& url, const client_options& options) {
     origin o;

@@ -4,6 +4,7 @@
 
 #include <ascpp/http/client.hpp>
 
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -108,6 +109,12 @@ public:
         : transport_error(e, what), before_response(before_response) {}
     bool before_response;
 };
+
+// Maps a failed write or read to the transport's error. `got_some`: a byte of the response has
+// arrived, which rules out the safe retry. Callers read `cancelled` before the throw statement:
+// GCC 12 destroys the exception twice when a throw's operand contains a co_await.
+attempt_error io_failure(boost::system::error_code ec, const char* step, const attempt_args& a,
+                         bool got_some, bool cancelled);
 
 // Opens (when `fresh`) and then uses `c` for one request. Runs on c.executor. Throws
 // attempt_error.
