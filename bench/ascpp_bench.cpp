@@ -8,10 +8,13 @@
 #include <ascpp/api/client.hpp>
 #include <ascpp/upload/upload_file.hpp>
 #include <ascpp/workflow/publish.hpp>
+#include <ascpp/workflow/state_watcher.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
@@ -23,8 +26,12 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
+#include <malloc.h>
 #include <map>
+#include <optional>
+#include <random>
 #include <signal.h>
 #include <sstream>
 #include <stdexcept>
@@ -60,6 +67,15 @@ struct settings {
     int curl_calls = 100;
     std::uint64_t publish_size = 32ull << 20;
     bool peers = true;
+    // Watching at scale: versions kept PROCESSING, spread over packs, each watched by one watch.
+    std::size_t watch_versions = 10'000;
+    std::size_t watch_packs = 100;
+    std::chrono::milliseconds watch_interval{10'000};
+    std::chrono::milliseconds watch_window{60'000};
+    // Memory bound: peak RSS of `ascpp publish` of a big file against a small one.
+    std::string cli_binary;
+    std::uint64_t memory_size = 4ull << 30;
+    std::uint64_t memory_small_size = 1ull << 20;
 };
 
 [[noreturn]] void fail(const std::string& what) {
@@ -186,6 +202,23 @@ private:
     json::object info_;
 };
 
+// A call to the simulator's control API (/sim/...) through the client's transport.
+asio::awaitable<json::object> sim_call(api::client& client, std::string api_url,
+                                       boost::beast::http::verb method, std::string path,
+                                       std::string body = std::string()) {
+    ascpp::http::request req;
+    req.method = method;
+    req.url = boost::urls::url(api_url + path);
+    if (!body.empty()) {
+        req.headers.set(boost::beast::http::field::content_type, "application/json");
+        req.body = std::move(body);
+    }
+    auto res = co_await client.http().send(std::move(req));
+    if (res.status != 200)
+        throw std::runtime_error(path + ": HTTP " + std::to_string(res.status));
+    co_return json::parse(res.body).as_object();
+}
+
 // The client side: an api::client on an io_context run by one thread of its own.
 struct bench_env {
     asio::io_context io;
@@ -218,17 +251,17 @@ struct bench_env {
         return asio::co_spawn(io, std::move(op), asio::use_future).get();
     }
 
-    asio::awaitable<json::object> sim_call(boost::beast::http::verb method, std::string path) {
-        ascpp::http::request req;
-        req.method = method;
-        req.url = boost::urls::url(api_url + path);
-        auto res = co_await client->http().send(std::move(req));
-        if (res.status != 200)
-            throw std::runtime_error(path + ": HTTP " + std::to_string(res.status));
-        co_return json::parse(res.body).as_object();
+    json::object stats() {
+        return run(sim_call(*client, api_url, boost::beast::http::verb::get, "/sim/stats"));
     }
-    json::object stats() { return run(sim_call(boost::beast::http::verb::get, "/sim/stats")); }
-    void reset_stats() { run(sim_call(boost::beast::http::verb::post, "/sim/stats/reset")); }
+    void reset_stats() {
+        run(sim_call(*client, api_url, boost::beast::http::verb::post, "/sim/stats/reset"));
+    }
+    // Holds (true) or releases the simulator's state-machine timers (POST /sim/processing).
+    void pause_processing(bool paused) {
+        run(sim_call(*client, api_url, boost::beast::http::verb::post, "/sim/processing",
+                     paused ? R"({"paused":true})" : R"({"paused":false})"));
+    }
 };
 
 std::uint64_t num(const json::object& o, std::string_view k) {
@@ -749,6 +782,613 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
     return out;
 }
 
+// ---- watching at scale -------------------------------------------------------------------------
+
+std::uint64_t rss_bytes() {
+    std::ifstream in("/proc/self/statm");
+    std::uint64_t size = 0, resident = 0;
+    in >> size >> resident;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+struct watch_target {
+    std::string pack, version;
+};
+
+std::uint64_t api_requests_seen(const json::object& stats) {
+    std::uint64_t total = 0;
+    for (auto& [k, v] : stats.at("requests").as_object())
+        if (k != "upload_part" && k != "sim")
+            total += v.to_number<std::uint64_t>();
+    return total;
+}
+
+std::string version_state(const api::background_asset_version& v) {
+    return v.attributes && v.attributes->state ? v.attributes->state->str() : "";
+}
+
+// What a worker counts (one thread: plain integers).
+struct worker_counts {
+    std::uint64_t polls = 0;    // observations of a version's state
+    std::uint64_t wrong = 0;    // observations or endings that are not what they must be
+    std::uint64_t errors = 0;   // watches that ended with an unexpected error
+    std::uint64_t finished = 0; // watches that ended
+    std::uint64_t saw_processing = 0, completed = 0;
+    std::string first_problem;
+    void problem(std::string what) {
+        ++wrong;
+        if (first_problem.empty())
+            first_problem = std::move(what);
+    }
+};
+
+// The naive way: one GET of the version per watcher per interval, until the window closes.
+asio::awaitable<void> naive_watch(api::client& client, std::string id,
+                                  std::chrono::milliseconds interval, double jitter,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  worker_counts& counts, std::mt19937_64& rng) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    api::background_asset_version_query q; // named: GCC 12 and temporaries in co_await
+    for (int n = 0; n < 1'000'000; ++n) {
+        auto doc = co_await client.get_background_asset_version(id, q);
+        ++counts.polls;
+        if (doc.data.id != id || version_state(doc.data) != "PROCESSING")
+            counts.problem("naive: version " + id + " read as " + doc.data.id + " in state '" +
+                           version_state(doc.data) + "'");
+        // The watcher's schedule: the next poll after a jittered interval, none past the window.
+        std::uniform_real_distribution<double> f(1.0 - jitter, 1.0 + jitter);
+        auto wait = std::chrono::milliseconds(
+            static_cast<std::int64_t>(static_cast<double>(interval.count()) * f(rng)));
+        if (std::chrono::steady_clock::now() + wait >= deadline)
+            co_return;
+        timer.expires_after(wait);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+// `ascpp-bench --watch-worker JOB`: one contender of the watch scenario in a process of its own,
+// so its resident memory is its own. Prints one JSON object.
+int watch_worker(const std::string& job_path) {
+    auto job = json::parse(read_text(job_path)).as_object();
+    api::client_config config;
+    config.base_url = std::string(job.at("api_url").as_string());
+    config.ca_file = std::string(job.at("ca_file").as_string());
+    config.key_id = std::string(job.at("key_id").as_string());
+    config.issuer_id = std::string(job.at("issuer_id").as_string());
+    config.private_key_file = std::string(job.at("private_key_file").as_string());
+    const std::string mode(job.at("mode").as_string());
+    const std::chrono::milliseconds interval(job.at("interval_ms").to_number<std::int64_t>());
+    const std::chrono::milliseconds window(job.at("window_ms").to_number<std::int64_t>());
+    const double jitter = job.at("jitter").to_number<double>();
+    std::vector<watch_target> targets;
+    for (auto& t : job.at("targets").as_array())
+        targets.push_back({std::string(t.as_array().at(0).as_string()),
+                           std::string(t.as_array().at(1).as_string())});
+    job = json::object();
+    const std::size_t n = targets.size();
+
+    asio::io_context io;
+    auto guard = asio::make_work_guard(io);
+    auto client = std::make_unique<api::client>(io.get_executor(), config);
+    std::unique_ptr<wf::state_watcher> watcher;
+    if (mode != "naive") {
+        wf::watcher_options wo;
+        wo.poll.initial = interval;
+        wo.poll.max = interval;
+        wo.poll.multiplier = 1.0;
+        wo.poll.jitter = jitter;
+        watcher = std::make_unique<wf::state_watcher>(*client, wo);
+    }
+    std::mt19937_64 rng(42);
+    worker_counts counts;
+
+    // Baseline: everything but the watches: the client warmed up by one request (its TLS context
+    // with the trusted CAs, a connection, a token), the allocator's free memory given back.
+    const std::uint64_t rss_cold = rss_bytes();
+    {
+        auto warm = asio::co_spawn(
+            io, sim_call(*client, config.base_url, boost::beast::http::verb::get, "/sim"),
+            asio::use_future);
+        for (int i = 0; i < 600 && warm.wait_for(0s) != std::future_status::ready; ++i)
+            io.run_for(50ms);
+        warm.get();
+    }
+    const std::uint64_t sent_before = client->stats().requests_sent;
+    ::malloc_trim(0);
+    const std::uint64_t rss_before = rss_bytes();
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> rss_peak{rss_before};
+    std::thread sampler([&] {
+        for (int i = 0; i < 200'000 && !stop; ++i) {
+            rss_peak = std::max<std::uint64_t>(rss_peak, rss_bytes());
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    const double cpu0 = cpu_seconds_self();
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto deadline = t0 + window;
+    std::optional<std::chrono::steady_clock::time_point> resumed_at, all_done_at;
+
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& t = targets[i];
+        if (mode == "naive") {
+            asio::co_spawn(io,
+                           naive_watch(*client, t.version, interval, jitter, deadline, counts, rng),
+                           [&counts](std::exception_ptr ex) {
+                               ++counts.finished;
+                               if (ex) {
+                                   ++counts.errors;
+                                   try {
+                                       std::rethrow_exception(ex);
+                                   } catch (const std::exception& e) {
+                                       counts.problem(std::string("naive: ") + e.what());
+                                   }
+                               }
+                           });
+            continue;
+        }
+        const bool complete = mode == "complete";
+        wf::watch_options o;
+        o.timeout = complete ? std::chrono::milliseconds(300'000) : window;
+        o.background_asset_id = t.pack;
+        o.on_state = [&counts, complete, id = t.version](std::string_view st) {
+            if (st == "PROCESSING")
+                ++counts.saw_processing;
+            else if (!(complete && st == "COMPLETE"))
+                counts.problem("watcher: version " + id + " seen in state " + std::string(st));
+        };
+        std::vector<api::background_asset_version_state> goal;
+        goal.emplace_back(api::background_asset_version_state::complete);
+        asio::co_spawn(io, watcher->wait_for_version(t.version, goal, o),
+                       [&counts, complete, id = t.version](std::exception_ptr ex,
+                                                           api::background_asset_version v) {
+                           ++counts.finished;
+                           if (!ex) {
+                               if (complete && v.id == id && version_state(v) == "COMPLETE")
+                                   ++counts.completed;
+                               else
+                                   counts.problem("watcher: " + id + " ended as " + v.id + " " +
+                                                  version_state(v));
+                               return;
+                           }
+                           try {
+                               std::rethrow_exception(ex);
+                           } catch (const wf::watch_error& e) {
+                               // In the measured window every watch must time out still
+                               // watching a PROCESSING version.
+                               if (complete || e.why() != wf::watch_error::reason::timed_out ||
+                                   e.last_state() != "PROCESSING")
+                                   counts.problem(std::string("watcher: ") + e.what());
+                           } catch (const std::exception& e) {
+                               ++counts.errors;
+                               counts.problem(std::string("watcher: ") + e.what());
+                           }
+                       });
+    }
+    // Bounded: the window, or for "complete" every watch seeing PROCESSING, then processing
+    // resumed and every version COMPLETE (5 minutes at most).
+    const auto limit = t0 + (mode == "complete" ? std::chrono::milliseconds(330'000)
+                                                : window + std::chrono::milliseconds(120'000));
+    while (counts.finished < n && std::chrono::steady_clock::now() < limit) {
+        io.run_for(50ms);
+        if (mode == "complete" && !resumed_at && counts.saw_processing >= n) {
+            // Every watch has seen PROCESSING: let the simulator finish the versions.
+            resumed_at = std::chrono::steady_clock::now();
+            asio::co_spawn(io,
+                           sim_call(*client, config.base_url, boost::beast::http::verb::post,
+                                    "/sim/processing", R"({"paused":false})"),
+                           asio::detached);
+        }
+    }
+    all_done_at = std::chrono::steady_clock::now();
+    // Requests the watcher started for polls that no longer wait (at the window's end) finish.
+    for (int i = 0; i < 20; ++i)
+        io.run_for(50ms);
+    const double cpu = cpu_seconds_self() - cpu0;
+    stop = true;
+    sampler.join();
+    json::object out{{"mode", mode},
+                     {"watchers", n},
+                     {"finished", counts.finished},
+                     {"rss_cold", rss_cold},
+                     {"rss_before", rss_before},
+                     {"rss_peak", rss_peak.load()},
+                     {"cpu_seconds", cpu},
+                     {"seconds", std::chrono::duration<double>(*all_done_at - t0).count()},
+                     {"client_requests_sent", client->stats().requests_sent - sent_before},
+                     {"wrong", counts.wrong},
+                     {"errors", counts.errors},
+                     {"first_problem", counts.first_problem},
+                     {"saw_processing", counts.saw_processing},
+                     {"completed", counts.completed}};
+    if (resumed_at)
+        out["seconds_after_resume"] =
+            std::chrono::duration<double>(*all_done_at - *resumed_at).count();
+    if (watcher) {
+        auto st = watcher->stats();
+        out["polls"] = st.polls;
+        out["requests"] = st.requests;
+        out["listing_requests"] = st.listing_requests;
+        out["shared_polls"] = st.shared_polls;
+        out["failed_polls"] = st.failed_polls;
+    } else {
+        out["polls"] = counts.polls;
+        out["requests"] = counts.polls;
+    }
+    std::cout << json::serialize(out) << std::endl;
+    watcher.reset();
+    client.reset();
+    guard.reset();
+    io.run_for(100ms);
+    return 0;
+}
+
+// Creates the versions to watch: `watch_versions` of them over `watch_packs` packs, each with a
+// tiny committed archive, while processing is paused, so they all stay PROCESSING.
+std::vector<watch_target> make_processing_versions(const settings& s, bench_env& env,
+                                                   const fs::path& dir) {
+    auto tiny = dir / "tiny.aar";
+    write_text(tiny, std::string(100, 'x'));
+    std::vector<std::string> packs;
+    env.run([&]() -> asio::awaitable<void> {
+        for (std::size_t p = 0; p < s.watch_packs; ++p) {
+            api::background_asset_create_request req;
+            req.app_id = env.app;
+            req.asset_pack_identifier =
+                "com.example.bench.watch." + std::to_string(::getpid()) + "." + std::to_string(p);
+            auto pack = co_await env.client->create_background_asset(std::move(req));
+            packs.push_back(pack.data.id);
+        }
+    }());
+    std::vector<watch_target> targets(s.watch_versions);
+    std::size_t next = 0; // the io thread alone touches it
+    auto worker = [&]() -> asio::awaitable<void> {
+        for (std::size_t i = next++; i < targets.size(); i = next++) {
+            const auto& pack = packs[i % packs.size()];
+            api::background_asset_version_create_request vr;
+            vr.background_asset_id = pack;
+            auto v = co_await env.client->create_background_asset_version(std::move(vr));
+            upload::reserve_request rr;
+            rr.background_asset_version_id = v.data.id;
+            rr.path = tiny;
+            upload::upload_options uo;
+            co_await upload::reserve_and_upload(*env.client, rr, uo);
+            targets[i] = {pack, v.data.id};
+        }
+    };
+    std::vector<std::future<void>> running;
+    for (int k = 0; k < 16; ++k)
+        running.push_back(asio::co_spawn(env.io, worker(), asio::use_future));
+    for (auto& f : running)
+        f.get();
+    return targets;
+}
+
+json::object run_watch_worker(const settings& s, bench_env& env, const fs::path& dir,
+                              const sim_process& sim, const std::string& mode,
+                              const std::vector<watch_target>& targets) {
+    json::array list;
+    for (auto& t : targets)
+        list.push_back(json::array{t.pack, t.version});
+    json::object job{{"mode", mode},
+                     {"api_url", env.api_url},
+                     {"ca_file", env.ca_file},
+                     {"key_id", sim.key().at("keyId")},
+                     {"issuer_id", sim.key().at("issuerId")},
+                     {"private_key_file", sim.key().at("privateKeyFile")},
+                     {"interval_ms", mode == "complete" ? 1000 : s.watch_interval.count()},
+                     {"window_ms", s.watch_window.count()},
+                     {"jitter", 0.2},
+                     {"targets", std::move(list)}};
+    write_text(dir / "watch-job.json", json::serialize(job), true);
+    auto self = fs::read_symlink("/proc/self/exe").string();
+    auto c = run_child({self, "--watch-worker", (dir / "watch-job.json").string()},
+                       dir / "watch-job.out");
+    fs::remove(dir / "watch-job.json");
+    if (c.exit_code != 0)
+        fail(mode + " worker exited with " + std::to_string(c.exit_code));
+    return json::parse(read_text(dir / "watch-job.out")).as_object();
+}
+
+json::object scenario_watch(const settings& s, bench_env& env, const fs::path& dir,
+                            const sim_process& sim) {
+    const std::size_t n = s.watch_versions;
+    const double interval_s = std::chrono::duration<double>(s.watch_interval).count();
+    std::cout << "\n== watching at scale: " << n << " versions PROCESSING in " << s.watch_packs
+              << " packs, one watcher each, polled every " << fmt(interval_s, 0)
+              << " s (+-20% jitter) for " << fmt(s.watch_window.count() / 1000.0, 0) << " s, "
+              << s.reps << " run(s) each; state_watcher vs one GET per watcher ==\n";
+    env.pause_processing(true);
+    struct resume_on_exit {
+        bench_env& env;
+        ~resume_on_exit() {
+            try {
+                env.pause_processing(false);
+            } catch (...) {
+            }
+        }
+    } resume{env};
+    auto t_setup = std::chrono::steady_clock::now();
+    auto targets = make_processing_versions(s, env, dir);
+    std::cout
+        << "setup: " << n << " versions created and committed in "
+        << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_setup).count(), 1)
+        << " s\n";
+
+    std::map<std::string, std::vector<double>> rss_per, cpu_us_per_poll, req_per_min, polls_per_min,
+        cpu_ms_per_min;
+    json::object runs{{"watcher", json::array()}, {"naive", json::array()}};
+    for (int rep = 0; rep < s.reps; ++rep) {
+        // Alternate which contender goes first.
+        std::vector<std::string> order = {"watcher", "naive"};
+        if (rep % 2)
+            std::swap(order[0], order[1]);
+        for (auto& who : order) {
+            env.reset_stats();
+            auto r = run_watch_worker(s, env, dir, sim, who, targets);
+            auto st = env.stats();
+            const std::uint64_t seen = api_requests_seen(st);
+            const std::uint64_t made = r.at("requests").to_number<std::uint64_t>();
+            const std::uint64_t sent = r.at("client_requests_sent").to_number<std::uint64_t>();
+            const std::uint64_t polls = r.at("polls").to_number<std::uint64_t>();
+            if (num(r, "wrong") != 0)
+                fail(who + ": " + std::to_string(num(r, "wrong")) + " wrong observations; first: " +
+                     std::string(r.at("first_problem").as_string()));
+            if (num(r, "finished") != n)
+                fail(who + ": " + std::to_string(num(r, "finished")) + " of " + std::to_string(n) +
+                     " watches ended within the time allowed");
+            if (who == "watcher" && num(r, "saw_processing") != n)
+                fail("watcher: " + std::to_string(num(r, "saw_processing")) + " of " +
+                     std::to_string(n) + " watches observed the PROCESSING state");
+            // Every request the client sent reached the simulator, and no other did; the
+            // contender's own count is of those.
+            if (seen != sent || made > sent)
+                fail(who + ": made " + std::to_string(made) + " API requests (client sent " +
+                     std::to_string(sent) + "), the simulator counted " + std::to_string(seen));
+            // Watching means observing each version more than once.
+            if (polls < 2 * n)
+                fail(who + ": " + std::to_string(polls) + " polls for " + std::to_string(n) +
+                     " watchers: not watching");
+            // Both contenders poll over the same window; one that fell behind took longer.
+            const double secs = std::max(r.at("seconds").to_number<double>(),
+                                         std::chrono::duration<double>(s.watch_window).count());
+            const double rss_delta = double(num(r, "rss_peak")) - double(num(r, "rss_before"));
+            const double cpu = r.at("cpu_seconds").to_number<double>();
+            rss_per[who].push_back(rss_delta / double(n));
+            cpu_us_per_poll[who].push_back(1e6 * cpu / double(polls));
+            req_per_min[who].push_back(double(seen) / double(n) / (secs / 60));
+            polls_per_min[who].push_back(double(polls) / double(n) / (secs / 60));
+            cpu_ms_per_min[who].push_back(1e3 * cpu / double(n) / (secs / 60));
+            r["simulator_api_requests"] = seen;
+            runs[who].as_array().push_back(std::move(r));
+        }
+    }
+
+    // Correctness of the watcher beyond an unchanging state: resume processing once every watch
+    // has seen PROCESSING; every watch must then end with its version COMPLETE.
+    env.reset_stats();
+    auto done = run_watch_worker(s, env, dir, sim, "complete", targets);
+    if (num(done, "wrong") != 0 || num(done, "completed") != n)
+        fail("watcher: " + std::to_string(num(done, "completed")) + " of " + std::to_string(n) +
+             " watches saw their version COMPLETE after processing resumed; " +
+             std::string(done.at("first_problem").as_string()));
+    const auto done_seen = api_requests_seen(env.stats());
+    if (done_seen != num(done, "requests"))
+        fail("watcher (completion): made " + std::to_string(num(done, "requests")) +
+             " API requests, the simulator counted " + std::to_string(done_seen));
+
+    json::object figures;
+    std::printf("%-8s | %-26s | %-24s | %-24s | %-22s | %-20s\n", "", "RSS bytes/watcher",
+                "API requests/watcher/min", "polls/watcher/min", "client CPU us/poll",
+                "CPU ms/watcher/min");
+    auto cell = [](const summary& x, int prec) {
+        return fmt(x.median, prec) + " [" + fmt(x.min, prec) + "-" + fmt(x.max, prec) + "]";
+    };
+    for (const std::string who : {"watcher", "naive"}) {
+        auto a = summarize(rss_per[who]), b = summarize(req_per_min[who]),
+             c = summarize(polls_per_min[who]), d = summarize(cpu_us_per_poll[who]),
+             e = summarize(cpu_ms_per_min[who]);
+        figures[who] = json::object{{"rss_bytes_per_watcher", to_json(a)},
+                                    {"api_requests_per_watcher_per_min", to_json(b)},
+                                    {"polls_per_watcher_per_min", to_json(c)},
+                                    {"cpu_us_per_poll", to_json(d)},
+                                    {"cpu_ms_per_watcher_per_min", to_json(e)}};
+        std::printf("%-8s | %-26s | %-24s | %-24s | %-22s | %-20s\n", who.c_str(),
+                    cell(a, 0).c_str(), cell(b, 3).c_str(), cell(c, 2).c_str(), cell(d, 1).c_str(),
+                    cell(e, 3).c_str());
+    }
+    auto med = [](const std::vector<double>& v) { return summarize(v).median; };
+    json::object ratios{
+        {"naive_over_watcher_api_requests",
+         med(req_per_min["naive"]) / med(req_per_min["watcher"])},
+        {"naive_over_watcher_rss_per_watcher", med(rss_per["naive"]) / med(rss_per["watcher"])},
+        {"naive_over_watcher_cpu_per_poll",
+         med(cpu_us_per_poll["naive"]) / med(cpu_us_per_poll["watcher"])},
+        {"naive_over_watcher_cpu_per_watcher_minute",
+         med(cpu_ms_per_min["naive"]) / med(cpu_ms_per_min["watcher"])}};
+    std::cout << "ratios naive / state_watcher: API requests "
+              << fmt(ratios.at("naive_over_watcher_api_requests").as_double(), 1) << "x, RSS "
+              << fmt(ratios.at("naive_over_watcher_rss_per_watcher").as_double(), 2)
+              << "x, CPU per poll "
+              << fmt(ratios.at("naive_over_watcher_cpu_per_poll").as_double(), 1)
+              << "x, CPU per watcher-minute "
+              << fmt(ratios.at("naive_over_watcher_cpu_per_watcher_minute").as_double(), 1)
+              << "x\n";
+    std::cout << "completion check: processing resumed after every watch saw PROCESSING; all " << n
+              << " watches saw COMPLETE within "
+              << fmt(done.at("seconds_after_resume").to_number<double>(), 1) << " s, "
+              << num(done, "requests") << " API requests\n";
+    return {{"name", "watch_at_scale"},
+            {"versions", n},
+            {"packs", s.watch_packs},
+            {"interval_s", interval_s},
+            {"jitter", 0.2},
+            {"window_s", s.watch_window.count() / 1000.0},
+            {"runs_per_contender", s.reps},
+            {"figures", std::move(figures)},
+            {"ratios", std::move(ratios)},
+            {"runs", std::move(runs)},
+            {"completion_check", std::move(done)},
+            {"method",
+             "each contender in a fresh process (ascpp-bench --watch-worker) on one thread; RSS "
+             "delta = peak RSS during the window (sampled every 20 ms) minus RSS before the "
+             "watches started (after malloc_trim); CPU = the worker's getrusage over the window; "
+             "API requests counted by the simulator (/sim/stats) and checked against the "
+             "client's count"}};
+}
+
+// ---- memory bound ------------------------------------------------------------------------------
+
+struct cli_run {
+    double seconds = 0;
+    std::uint64_t max_rss = 0; // bytes
+};
+
+// `ascpp publish --wait` of `file` in a child process; its peak RSS from wait4().
+cli_run publish_cli(const settings& s, bench_env& env, const sim_process& sim, const fs::path& dir,
+                    const fs::path& file, std::uint64_t size, const std::string& identifier) {
+    std::vector<std::string> argv = {s.cli_binary,
+                                     "--api-url",
+                                     env.api_url,
+                                     "--ca-file",
+                                     env.ca_file,
+                                     "--key-id",
+                                     std::string(sim.key().at("keyId").as_string()),
+                                     "--issuer-id",
+                                     std::string(sim.key().at("issuerId").as_string()),
+                                     "--private-key",
+                                     std::string(sim.key().at("privateKeyFile").as_string()),
+                                     "--output",
+                                     "json",
+                                     "--quiet",
+                                     "publish",
+                                     "--app",
+                                     env.app,
+                                     "--identifier",
+                                     identifier,
+                                     "--archive",
+                                     file.string(),
+                                     "--wait"};
+    std::vector<char*> args;
+    for (auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    env.reset_stats();
+    auto out = dir / "publish.out";
+    auto start = std::chrono::steady_clock::now();
+    pid_t pid = ::fork();
+    if (pid < 0)
+        fail("fork failed");
+    if (pid == 0) {
+        int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0)
+            ::dup2(fd, 1);
+        ::execv(args[0], args.data());
+        std::perror(args[0]);
+        ::_exit(127);
+    }
+    int status = 0;
+    rusage u{};
+    ::wait4(pid, &status, 0, &u);
+    cli_run r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.max_rss = static_cast<std::uint64_t>(u.ru_maxrss) * 1024; // Linux: KiB
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    auto text = read_text(out);
+    if (code != 0)
+        fail("ascpp publish exited with " + std::to_string(code) + ": " + text.substr(0, 400));
+    auto doc = json::parse(text).as_object();
+    auto& state = doc.at("versionState");
+    if (!state.is_string() || state.as_string() != "COMPLETE")
+        fail("ascpp publish: the version ended " + json::serialize(state));
+    if (doc.at("bytesSent").to_number<std::uint64_t>() != size)
+        fail("ascpp publish: reported " + json::serialize(doc.at("bytesSent")) +
+             " bytes sent for a file of " + std::to_string(size));
+    auto st = env.stats();
+    const std::uint64_t part = 5ull << 20; // the simulator's default part size
+    check_upload_stats(st, size, static_cast<std::size_t>((size + part - 1) / part),
+                       "ascpp publish", true);
+    auto& verdict = st.at("checksums").as_object();
+    if (num(verdict, "matched") != 1 || num(verdict, "mismatched") != 0)
+        fail("ascpp publish: the commit's checksums were not verified as matching");
+    return r;
+}
+
+json::object scenario_memory(const settings& s, bench_env& env, const fs::path& dir,
+                             const sim_process& sim) {
+    const double big_mib = double(s.memory_size) / (1 << 20);
+    std::cout << "\n== memory bound: peak RSS of `ascpp publish --wait` (a child process, "
+                 "wait4 ru_maxrss) for a "
+              << fmt(big_mib, 0) << " MiB file and a " << fmt(double(s.memory_small_size) / 1024, 0)
+              << " KiB one, " << s.reps << " run(s) each ==\n";
+    if (s.cli_binary.empty() || !fs::exists(s.cli_binary))
+        fail("memory: the ascpp program is needed (--cli PATH), not found at '" + s.cli_binary +
+             "'");
+    // The big file on disk when /tmp has room (it then costs no RAM), else beside the others.
+    fs::path big_dir = "/tmp";
+    std::error_code ec;
+    auto space = fs::space(big_dir, ec);
+    if (ec || space.available < s.memory_size + (1ull << 30))
+        big_dir = dir;
+    auto big = big_dir / ("ascpp-bench-memory-" + std::to_string(::getpid()) + ".aar");
+    auto small = dir / "memory-small.aar";
+    struct remove_on_exit {
+        fs::path p;
+        ~remove_on_exit() {
+            std::error_code e;
+            fs::remove(p, e);
+        }
+    } cleanup{big};
+    auto t_make = std::chrono::steady_clock::now();
+    make_file(big, s.memory_size);
+    make_file(small, s.memory_small_size);
+    std::cout
+        << "files written in "
+        << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_make).count(), 1)
+        << " s (" << big.string() << ")\n";
+    std::map<std::string, std::vector<double>> peak_mib, secs;
+    int serial = 0;
+    for (int rep = 0; rep < s.reps; ++rep) {
+        for (const std::string who : {"big", "small"}) {
+            auto id = "com.example.bench.memory." + std::to_string(::getpid()) + "." +
+                      std::to_string(++serial);
+            auto r = who == "big" ? publish_cli(s, env, sim, dir, big, s.memory_size, id)
+                                  : publish_cli(s, env, sim, dir, small, s.memory_small_size, id);
+            peak_mib[who].push_back(double(r.max_rss) / (1 << 20));
+            secs[who].push_back(r.seconds);
+        }
+    }
+    auto b = summarize(peak_mib["big"]), sm = summarize(peak_mib["small"]);
+    auto bt = summarize(secs["big"]);
+    const double ratio = b.median / big_mib;
+    std::cout << "peak RSS publishing " << fmt(big_mib, 0) << " MiB: " << fmt(b.median, 1)
+              << " MiB [" << fmt(b.min, 1) << "-" << fmt(b.max, 1) << "] in " << fmt(bt.median, 1)
+              << " s; publishing " << fmt(double(s.memory_small_size) / 1024, 0)
+              << " KiB: " << fmt(sm.median, 1) << " MiB [" << fmt(sm.min, 1) << "-"
+              << fmt(sm.max, 1) << "]\npeak RSS / file size: " << fmt(100 * ratio, 2)
+              << "%; growth over the small "
+              << "file: " << fmt(b.median - sm.median, 1) << " MiB\n";
+    json::array big_runs, small_runs;
+    for (double v : peak_mib["big"])
+        big_runs.push_back(v);
+    for (double v : peak_mib["small"])
+        small_runs.push_back(v);
+    return {{"name", "memory_bound"},
+            {"file_bytes", s.memory_size},
+            {"small_file_bytes", s.memory_small_size},
+            {"file_location", big_dir.string()},
+            {"runs_per_file", s.reps},
+            {"peak_rss_mib", to_json(b)},
+            {"runs_peak_rss_mib", std::move(big_runs)},
+            {"small_file_peak_rss_mib", to_json(sm)},
+            {"runs_small_file_peak_rss_mib", std::move(small_runs)},
+            {"seconds", to_json(bt)},
+            {"peak_rss_over_file_size", ratio},
+            {"growth_over_small_file_mib", b.median - sm.median},
+            {"method", "ascpp publish --wait --quiet --output json (default concurrency 8, 5 MiB "
+                       "parts) in a child process; peak RSS = wait4() ru_maxrss"}};
+}
+
 // The 1-minute load average: how busy the machine was, for reading the figures.
 double load_average() {
     double l = 0;
@@ -769,8 +1409,19 @@ std::vector<std::size_t> parse_list(const std::string& s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--watch-worker") {
+        try {
+            return watch_worker(argv[2]);
+        } catch (const std::exception& e) {
+            std::cerr << "ascpp-bench --watch-worker: " << e.what() << "\n";
+            return 1;
+        }
+    }
     settings s;
-    std::string only = "upload,api,publish";
+    std::string only = "upload,api,publish,watch,memory";
+    std::optional<std::size_t> watch_versions, watch_packs;
+    std::optional<std::uint64_t> memory_mib;
+    std::optional<double> watch_interval_s, watch_window_s;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -800,11 +1451,25 @@ int main(int argc, char** argv) {
             only = next();
         else if (a == "--no-peers")
             s.peers = false;
+        else if (a == "--cli")
+            s.cli_binary = next();
+        else if (a == "--watch-versions")
+            watch_versions = std::stoul(next());
+        else if (a == "--watch-packs")
+            watch_packs = std::stoul(next());
+        else if (a == "--watch-interval-s")
+            watch_interval_s = std::stod(next());
+        else if (a == "--watch-window-s")
+            watch_window_s = std::stod(next());
+        else if (a == "--memory-mib")
+            memory_mib = std::stoull(next());
         else {
-            std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--quick|--check] "
-                         "[--out results.json] [--plot-data FILE] [--size-mib N] "
-                         "[--concurrency 1,4,8,16] [--reps N] [--scenarios upload,api,publish] "
-                         "[--no-peers]\n";
+            std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
+                         "[--quick|--check] [--out results.json] [--plot-data FILE] "
+                         "[--size-mib N] [--concurrency 1,4,8,16] [--reps N] "
+                         "[--scenarios upload,api,publish,watch,memory] [--no-peers] "
+                         "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
+                         "[--watch-window-s S] [--memory-mib N]\n";
             return 2;
         }
     }
@@ -816,7 +1481,26 @@ int main(int argc, char** argv) {
         s.publish_size = 6ull << 20;
         if (s.check)
             s.concurrency = {1, 4};
+        s.watch_versions = s.check ? 200 : 500;
+        s.watch_packs = s.check ? 2 : 5;
+        s.watch_interval = s.check ? 1000ms : 2000ms;
+        s.watch_window = s.check ? 3000ms : 10'000ms;
+        s.memory_size = s.check ? (24ull << 20) : (256ull << 20);
     }
+    if (watch_versions)
+        s.watch_versions = *watch_versions;
+    if (watch_packs)
+        s.watch_packs = std::max<std::size_t>(1, *watch_packs);
+    if (watch_interval_s)
+        s.watch_interval =
+            std::chrono::milliseconds(static_cast<std::int64_t>(*watch_interval_s * 1000));
+    if (watch_window_s)
+        s.watch_window =
+            std::chrono::milliseconds(static_cast<std::int64_t>(*watch_window_s * 1000));
+    if (memory_mib)
+        s.memory_size = *memory_mib << 20;
+    if (s.cli_binary.empty() && !s.sim_binary.empty())
+        s.cli_binary = (fs::path(s.sim_binary).parent_path() / "ascpp").string();
     if (s.sim_binary.empty() || s.peer_script.empty()) {
         std::cerr << "ascpp-bench: --sim and --peer-script are required\n";
         return 2;
@@ -841,18 +1525,54 @@ int main(int argc, char** argv) {
                 scenarios.push_back(scenario_api(s, env, dir));
             if (only.find("publish") != std::string::npos)
                 scenarios.push_back(scenario_publish(s, env, dir));
+            if (only.find("watch") != std::string::npos)
+                scenarios.push_back(scenario_watch(s, env, dir, sim));
+            if (only.find("memory") != std::string::npos)
+                scenarios.push_back(scenario_memory(s, env, dir, sim));
         }
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-        for (auto& sc : scenarios)
+        const std::string mode = s.check ? "check" : s.quick ? "quick" : "full";
+        const json::object load{{"start", load_before}, {"end", load_average()}};
+        for (auto& sc : scenarios) {
             sc.as_object()["cores"] = cores;
+            sc.as_object()["mode"] = mode;
+            sc.as_object()["load_average_1m"] = load;
+        }
         if (!s.out_json.empty()) {
-            json::object doc{
-                {"mode", s.check   ? "check"
-                         : s.quick ? "quick"
-                                   : "full"},
-                {"cores", cores},
-                {"load_average_1m", json::object{{"start", load_before}, {"end", load_average()}}},
-                {"scenarios", std::move(scenarios)}};
+            // A run of some scenarios keeps the other scenarios' results of the previous file
+            // (each scenario says in which mode and under which load it was measured).
+            json::array kept_names;
+            std::error_code ec;
+            if (fs::exists(s.out_json, ec)) {
+                try {
+                    auto old = json::parse(read_text(s.out_json)).as_object();
+                    std::string old_mode = old.contains("mode") && old.at("mode").is_string()
+                                               ? std::string(old.at("mode").as_string())
+                                               : "";
+                    for (auto& sc : old.at("scenarios").as_array()) {
+                        auto& o = sc.as_object();
+                        bool rerun = false;
+                        for (auto& n : scenarios)
+                            rerun = rerun || n.as_object().at("name") == o.at("name");
+                        if (rerun)
+                            continue;
+                        if (!o.contains("mode") && !old_mode.empty())
+                            o["mode"] = old_mode;
+                        if (!o.contains("load_average_1m") && old.contains("load_average_1m"))
+                            o["load_average_1m"] = old.at("load_average_1m");
+                        kept_names.push_back(o.at("name"));
+                        scenarios.push_back(std::move(sc));
+                    }
+                } catch (const std::exception& e) {
+                    std::cerr << "ascpp-bench: not keeping " << s.out_json << ": " << e.what()
+                              << "\n";
+                }
+            }
+            json::object doc{{"mode", mode},
+                             {"cores", cores},
+                             {"load_average_1m", load},
+                             {"kept_from_previous_file", std::move(kept_names)},
+                             {"scenarios", std::move(scenarios)}};
             write_text(s.out_json, json::serialize(doc) + "\n");
         }
         std::cout << "\nascpp-bench: every result checked: OK\n";
