@@ -969,8 +969,12 @@ int watch_worker(const std::string& job_path) {
     // resumed and every version COMPLETE (5 minutes at most).
     const auto limit = t0 + (mode == "complete" ? std::chrono::milliseconds(330'000)
                                                 : window + std::chrono::milliseconds(120'000));
+    // RSS late in the window, every watch still waiting: the steady state, beside the peak.
+    std::optional<std::uint64_t> rss_late;
     while (counts.finished < n && std::chrono::steady_clock::now() < limit) {
         io.run_for(50ms);
+        if (!rss_late && mode != "complete" && std::chrono::steady_clock::now() > deadline - 500ms)
+            rss_late = rss_bytes();
         if (mode == "complete" && !resumed_at && counts.saw_processing >= n) {
             // Every watch has seen PROCESSING: let the simulator finish the versions.
             resumed_at = std::chrono::steady_clock::now();
@@ -993,6 +997,7 @@ int watch_worker(const std::string& job_path) {
                      {"rss_cold", rss_cold},
                      {"rss_before", rss_before},
                      {"rss_peak", rss_peak.load()},
+                     {"rss_late", rss_late.value_or(0)},
                      {"cpu_seconds", cpu},
                      {"seconds", std::chrono::duration<double>(*all_done_at - t0).count()},
                      {"client_requests_sent", client->stats().requests_sent - sent_before},
@@ -1115,8 +1120,8 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
         << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_setup).count(), 1)
         << " s\n";
 
-    std::map<std::string, std::vector<double>> rss_per, cpu_us_per_poll, req_per_min, polls_per_min,
-        cpu_ms_per_min;
+    std::map<std::string, std::vector<double>> rss_per, rss_late_per, cpu_us_per_poll, req_per_min,
+        polls_per_min, cpu_ms_per_min;
     json::object runs{{"watcher", json::array()}, {"naive", json::array()}};
     for (int rep = 0; rep < s.reps; ++rep) {
         // Alternate which contender goes first.
@@ -1155,6 +1160,8 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
             const double rss_delta = double(num(r, "rss_peak")) - double(num(r, "rss_before"));
             const double cpu = r.at("cpu_seconds").to_number<double>();
             rss_per[who].push_back(rss_delta / double(n));
+            rss_late_per[who].push_back(
+                (double(num(r, "rss_late")) - double(num(r, "rss_before"))) / double(n));
             cpu_us_per_poll[who].push_back(1e6 * cpu / double(polls));
             req_per_min[who].push_back(double(seen) / double(n) / (secs / 60));
             polls_per_min[who].push_back(double(polls) / double(n) / (secs / 60));
@@ -1188,11 +1195,13 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
         auto a = summarize(rss_per[who]), b = summarize(req_per_min[who]),
              c = summarize(polls_per_min[who]), d = summarize(cpu_us_per_poll[who]),
              e = summarize(cpu_ms_per_min[who]);
-        figures[who] = json::object{{"rss_bytes_per_watcher", to_json(a)},
-                                    {"api_requests_per_watcher_per_min", to_json(b)},
-                                    {"polls_per_watcher_per_min", to_json(c)},
-                                    {"cpu_us_per_poll", to_json(d)},
-                                    {"cpu_ms_per_watcher_per_min", to_json(e)}};
+        figures[who] = json::object{
+            {"rss_bytes_per_watcher", to_json(a)},
+            {"rss_late_in_window_bytes_per_watcher", to_json(summarize(rss_late_per[who]))},
+            {"api_requests_per_watcher_per_min", to_json(b)},
+            {"polls_per_watcher_per_min", to_json(c)},
+            {"cpu_us_per_poll", to_json(d)},
+            {"cpu_ms_per_watcher_per_min", to_json(e)}};
         std::printf("%-8s | %-26s | %-24s | %-24s | %-22s | %-20s\n", who.c_str(),
                     cell(a, 0).c_str(), cell(b, 3).c_str(), cell(c, 2).c_str(), cell(d, 1).c_str(),
                     cell(e, 3).c_str());
@@ -1232,7 +1241,9 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
             {"method",
              "each contender in a fresh process (ascpp-bench --watch-worker) on one thread; RSS "
              "delta = peak RSS during the window (sampled every 20 ms) minus RSS before the "
-             "watches started (after malloc_trim); CPU = the worker's getrusage over the window; "
+             "watches started (after one warm-up request and malloc_trim; rss_late: 0.5 s before "
+             "the window "
+             "ends); CPU = the worker's getrusage over the window; "
              "API requests counted by the simulator (/sim/stats) and checked against the "
              "client's count"}};
 }
