@@ -214,7 +214,7 @@ asio::awaitable<json::object> sim_call(api::client& client, std::string api_url,
         req.body = std::move(body);
     }
     auto res = co_await client.http().send(std::move(req));
-    if (res.status != 200)
+    if (res.status < 200 || res.status > 299)
         throw std::runtime_error(path + ": HTTP " + std::to_string(res.status));
     co_return json::parse(res.body).as_object();
 }
@@ -256,6 +256,12 @@ struct bench_env {
     }
     void reset_stats() {
         run(sim_call(*client, api_url, boost::beast::http::verb::post, "/sim/stats/reset"));
+    }
+    // An app of the simulator's (POST /sim/apps): a scenario of many packs gets apps of its own,
+    // as an app holds at most 100 live asset packs.
+    void add_app(const std::string& id) {
+        run(sim_call(*client, api_url, boost::beast::http::verb::post, "/sim/apps",
+                     json::serialize(json::object{{"id", id}})));
     }
     // Holds (true) or releases the simulator's state-machine timers (POST /sim/processing).
     void pause_processing(bool paused) {
@@ -1035,10 +1041,13 @@ std::vector<watch_target> make_processing_versions(const settings& s, bench_env&
     auto tiny = dir / "tiny.aar";
     write_text(tiny, std::string(100, 'x'));
     std::vector<std::string> packs;
+    // Apps of their own, 100 packs each (the most an app may have live).
+    for (std::size_t a = 0; a * 100 < s.watch_packs; ++a)
+        env.add_app(std::to_string(9100000000ull + a));
     env.run([&]() -> asio::awaitable<void> {
         for (std::size_t p = 0; p < s.watch_packs; ++p) {
             api::background_asset_create_request req;
-            req.app_id = env.app;
+            req.app_id = std::to_string(9100000000ull + p / 100);
             req.asset_pack_identifier =
                 "com.example.bench.watch." + std::to_string(::getpid()) + "." + std::to_string(p);
             auto pack = co_await env.client->create_background_asset(std::move(req));
@@ -1255,6 +1264,9 @@ struct cli_run {
     std::uint64_t max_rss = 0; // bytes
 };
 
+// The memory scenario's packs go to an app of their own (an app holds at most 100 packs).
+const std::string memory_app = "9200000000";
+
 // `ascpp publish --wait` of `file` in a child process; its peak RSS from wait4().
 cli_run publish_cli(const settings& s, bench_env& env, const sim_process& sim, const fs::path& dir,
                     const fs::path& file, std::uint64_t size, const std::string& identifier) {
@@ -1274,7 +1286,7 @@ cli_run publish_cli(const settings& s, bench_env& env, const sim_process& sim, c
                                      "--quiet",
                                      "publish",
                                      "--app",
-                                     env.app,
+                                     memory_app,
                                      "--identifier",
                                      identifier,
                                      "--archive",
@@ -1341,6 +1353,7 @@ json::object scenario_memory(const settings& s, bench_env& env, const fs::path& 
     auto space = fs::space(big_dir, ec);
     if (ec || space.available < s.memory_size + (1ull << 30))
         big_dir = dir;
+    env.add_app(memory_app);
     auto big = big_dir / ("ascpp-bench-memory-" + std::to_string(::getpid()) + ".aar");
     auto small = dir / "memory-small.aar";
     struct remove_on_exit {
@@ -1521,6 +1534,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     try {
         json::array scenarios;
+        std::vector<std::string> failed;
         const double load_before = load_average();
         {
             sim_process sim(s, dir);
@@ -1530,16 +1544,25 @@ int main(int argc, char** argv) {
                 plot.open(s.plot_data, std::ios::trunc);
             else
                 plot.open("/dev/null");
-            if (only.find("upload") != std::string::npos)
-                scenarios.push_back(scenario_upload(s, env, dir, plot));
-            if (only.find("api") != std::string::npos)
-                scenarios.push_back(scenario_api(s, env, dir));
-            if (only.find("publish") != std::string::npos)
-                scenarios.push_back(scenario_publish(s, env, dir));
-            if (only.find("watch") != std::string::npos)
-                scenarios.push_back(scenario_watch(s, env, dir, sim));
-            if (only.find("memory") != std::string::npos)
-                scenarios.push_back(scenario_memory(s, env, dir, sim));
+            // A failed scenario is reported (and fails the run) without losing the others.
+            auto attempt = [&](const char* name, const char* result_name, auto&& run) {
+                if (only.find(name) == std::string::npos)
+                    return;
+                try {
+                    scenarios.push_back(run());
+                } catch (const std::exception& e) {
+                    std::cerr << "ascpp-bench: scenario " << name << " FAILED: " << e.what()
+                              << "\n";
+                    failed.push_back(std::string(name) + ": " + e.what());
+                    scenarios.push_back(json::object{{"name", result_name}, {"error", e.what()}});
+                }
+            };
+            attempt("upload", "upload_throughput",
+                    [&] { return scenario_upload(s, env, dir, plot); });
+            attempt("api", "api_call_cost", [&] { return scenario_api(s, env, dir); });
+            attempt("publish", "publish_economy", [&] { return scenario_publish(s, env, dir); });
+            attempt("watch", "watch_at_scale", [&] { return scenario_watch(s, env, dir, sim); });
+            attempt("memory", "memory_bound", [&] { return scenario_memory(s, env, dir, sim); });
         }
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         const std::string mode = s.check ? "check" : s.quick ? "quick" : "full";
@@ -1586,6 +1609,8 @@ int main(int argc, char** argv) {
                              {"scenarios", std::move(scenarios)}};
             write_text(s.out_json, json::serialize(doc) + "\n");
         }
+        if (!failed.empty())
+            fail(std::to_string(failed.size()) + " scenario(s) failed; first: " + failed.front());
         std::cout << "\nascpp-bench: every result checked: OK\n";
     } catch (const std::exception& e) {
         std::cerr << "ascpp-bench: FAILED: " << e.what() << "\n";
