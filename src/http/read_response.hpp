@@ -44,6 +44,13 @@ asio::awaitable<attempt_result> read_response(Stream& stream, beast::flat_buffer
 
         auto& msg = parser.get();
         const unsigned status = msg.result_int();
+        // Beast accepts any three digits; HTTP defines 100 to 599 (RFC 9110, 15), and the layers
+        // above must not meet anything else.
+        if (status < 100 || status > 599)
+            throw attempt_error(errc::protocol_error,
+                                "read " + a.where.name + ": status code " + std::to_string(status) +
+                                    " is outside 100-599",
+                                false);
         // 1xx (other than 101) are interim: the real response follows on the same connection.
         if (status >= 100 && status < 200 && status != 101) {
             if (interim + 1 >= max_interim_responses)

@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (result) {
         const auto& r = *result;
-        if (r.resp.status < 100 || r.resp.status > 999 ||
+        if (r.resp.status < 100 || r.resp.status > 599 ||
             (r.resp.status < 200 && r.resp.status != 101) || r.resp.body.size() > body_limit ||
             (head && !r.resp.body.empty()) || (r.reusable && buffer.size() != 0))
             std::abort();

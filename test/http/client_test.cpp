@@ -596,7 +596,12 @@ BOOST_AUTO_TEST_CASE(a_one_gib_sparse_file_range_arrives_byte_exact_in_bounded_c
     // The peak resident size grew by far less than the range: it was never held in memory.
     const long grown_kib = after.ru_maxrss - before.ru_maxrss;
     BOOST_TEST_MESSAGE("peak RSS growth during the upload: " << grown_kib << " KiB");
-    BOOST_TEST(grown_kib < 256 * 1024);
+    long allowed_kib = 256 * 1024;
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer keeps freed memory in its quarantine (256 MiB by default) before reuse.
+    allowed_kib += 256 * 1024;
+#endif
+    BOOST_TEST(grown_kib < allowed_kib);
 }
 
 BOOST_AUTO_TEST_CASE(file_range_problems_are_file_errors_before_any_connection) {
