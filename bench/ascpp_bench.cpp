@@ -790,6 +790,12 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
 
 // ---- watching at scale -------------------------------------------------------------------------
 
+// Bytes the allocator has handed out and not had back (live heap), beside RSS.
+std::uint64_t heap_in_use() {
+    auto m = ::mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
 std::uint64_t rss_bytes() {
     std::ifstream in("/proc/self/statm");
     std::uint64_t size = 0, resident = 0;
@@ -902,6 +908,7 @@ int watch_worker(const std::string& job_path) {
     const std::uint64_t sent_before = client->stats().requests_sent;
     ::malloc_trim(0);
     const std::uint64_t rss_before = rss_bytes();
+    const std::uint64_t heap_before = heap_in_use();
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> rss_peak{rss_before};
     std::thread sampler([&] {
@@ -976,11 +983,14 @@ int watch_worker(const std::string& job_path) {
     const auto limit = t0 + (mode == "complete" ? std::chrono::milliseconds(330'000)
                                                 : window + std::chrono::milliseconds(120'000));
     // RSS late in the window, every watch still waiting: the steady state, beside the peak.
-    std::optional<std::uint64_t> rss_late;
+    std::optional<std::uint64_t> rss_late, heap_late;
     while (counts.finished < n && std::chrono::steady_clock::now() < limit) {
         io.run_for(50ms);
-        if (!rss_late && mode != "complete" && std::chrono::steady_clock::now() > deadline - 500ms)
+        if (!rss_late && mode != "complete" &&
+            std::chrono::steady_clock::now() > deadline - 500ms) {
             rss_late = rss_bytes();
+            heap_late = heap_in_use();
+        }
         if (mode == "complete" && !resumed_at && counts.saw_processing >= n) {
             // Every watch has seen PROCESSING: let the simulator finish the versions.
             resumed_at = std::chrono::steady_clock::now();
@@ -1004,6 +1014,8 @@ int watch_worker(const std::string& job_path) {
                      {"rss_before", rss_before},
                      {"rss_peak", rss_peak.load()},
                      {"rss_late", rss_late.value_or(0)},
+                     {"heap_before", heap_before},
+                     {"heap_late", heap_late.value_or(0)},
                      {"cpu_seconds", cpu},
                      {"seconds", std::chrono::duration<double>(*all_done_at - t0).count()},
                      {"client_requests_sent", client->stats().requests_sent - sent_before},
@@ -1129,8 +1141,8 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
         << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_setup).count(), 1)
         << " s\n";
 
-    std::map<std::string, std::vector<double>> rss_per, rss_late_per, cpu_us_per_poll, req_per_min,
-        polls_per_min, cpu_ms_per_min;
+    std::map<std::string, std::vector<double>> rss_per, rss_late_per, heap_per, cpu_us_per_poll,
+        req_per_min, polls_per_min, cpu_ms_per_min;
     json::object runs{{"watcher", json::array()}, {"naive", json::array()}};
     for (int rep = 0; rep < s.reps; ++rep) {
         // Alternate which contender goes first.
@@ -1169,6 +1181,8 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
             const double rss_delta = double(num(r, "rss_peak")) - double(num(r, "rss_before"));
             const double cpu = r.at("cpu_seconds").to_number<double>();
             rss_per[who].push_back(rss_delta / double(n));
+            heap_per[who].push_back((double(num(r, "heap_late")) - double(num(r, "heap_before"))) /
+                                    double(n));
             rss_late_per[who].push_back(
                 (double(num(r, "rss_late")) - double(num(r, "rss_before"))) / double(n));
             cpu_us_per_poll[who].push_back(1e6 * cpu / double(polls));
@@ -1207,6 +1221,7 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
         figures[who] = json::object{
             {"rss_bytes_per_watcher", to_json(a)},
             {"rss_late_in_window_bytes_per_watcher", to_json(summarize(rss_late_per[who]))},
+            {"heap_in_use_late_in_window_bytes_per_watcher", to_json(summarize(heap_per[who]))},
             {"api_requests_per_watcher_per_min", to_json(b)},
             {"polls_per_watcher_per_min", to_json(c)},
             {"cpu_us_per_poll", to_json(d)},
@@ -1232,6 +1247,9 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
               << "x, CPU per watcher-minute "
               << fmt(ratios.at("naive_over_watcher_cpu_per_watcher_minute").as_double(), 1)
               << "x\n";
+    std::cout << "live heap (mallinfo2) per watcher late in the window: state_watcher "
+              << fmt(summarize(heap_per["watcher"]).median, 0) << " bytes, naive "
+              << fmt(summarize(heap_per["naive"]).median, 0) << " bytes\n";
     std::cout << "completion check: processing resumed after every watch saw PROCESSING; all " << n
               << " watches saw COMPLETE within "
               << fmt(done.at("seconds_after_resume").to_number<double>(), 1) << " s, "
