@@ -982,14 +982,13 @@ int watch_worker(const std::string& job_path) {
     // resumed and every version COMPLETE (5 minutes at most).
     const auto limit = t0 + (mode == "complete" ? std::chrono::milliseconds(330'000)
                                                 : window + std::chrono::milliseconds(120'000));
-    // RSS late in the window, every watch still waiting: the steady state, beside the peak.
-    std::optional<std::uint64_t> rss_late, heap_late;
+    // RSS and live heap in the middle of the window, every watch (of either kind) still running.
+    std::optional<std::uint64_t> rss_mid, heap_mid;
     while (counts.finished < n && std::chrono::steady_clock::now() < limit) {
         io.run_for(50ms);
-        if (!rss_late && mode != "complete" &&
-            std::chrono::steady_clock::now() > deadline - 500ms) {
-            rss_late = rss_bytes();
-            heap_late = heap_in_use();
+        if (!rss_mid && mode != "complete" && std::chrono::steady_clock::now() > t0 + window / 2) {
+            rss_mid = rss_bytes();
+            heap_mid = heap_in_use();
         }
         if (mode == "complete" && !resumed_at && counts.saw_processing >= n) {
             // Every watch has seen PROCESSING: let the simulator finish the versions.
@@ -1013,9 +1012,9 @@ int watch_worker(const std::string& job_path) {
                      {"rss_cold", rss_cold},
                      {"rss_before", rss_before},
                      {"rss_peak", rss_peak.load()},
-                     {"rss_late", rss_late.value_or(0)},
+                     {"rss_mid", rss_mid.value_or(0)},
                      {"heap_before", heap_before},
-                     {"heap_late", heap_late.value_or(0)},
+                     {"heap_mid", heap_mid.value_or(0)},
                      {"cpu_seconds", cpu},
                      {"seconds", std::chrono::duration<double>(*all_done_at - t0).count()},
                      {"client_requests_sent", client->stats().requests_sent - sent_before},
@@ -1141,7 +1140,7 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
         << fmt(std::chrono::duration<double>(std::chrono::steady_clock::now() - t_setup).count(), 1)
         << " s\n";
 
-    std::map<std::string, std::vector<double>> rss_per, rss_late_per, heap_per, cpu_us_per_poll,
+    std::map<std::string, std::vector<double>> rss_per, rss_mid_per, heap_per, cpu_us_per_poll,
         req_per_min, polls_per_min, cpu_ms_per_min;
     json::object runs{{"watcher", json::array()}, {"naive", json::array()}};
     for (int rep = 0; rep < s.reps; ++rep) {
@@ -1181,10 +1180,10 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
             const double rss_delta = double(num(r, "rss_peak")) - double(num(r, "rss_before"));
             const double cpu = r.at("cpu_seconds").to_number<double>();
             rss_per[who].push_back(rss_delta / double(n));
-            heap_per[who].push_back((double(num(r, "heap_late")) - double(num(r, "heap_before"))) /
+            heap_per[who].push_back((double(num(r, "heap_mid")) - double(num(r, "heap_before"))) /
                                     double(n));
-            rss_late_per[who].push_back(
-                (double(num(r, "rss_late")) - double(num(r, "rss_before"))) / double(n));
+            rss_mid_per[who].push_back((double(num(r, "rss_mid")) - double(num(r, "rss_before"))) /
+                                       double(n));
             cpu_us_per_poll[who].push_back(1e6 * cpu / double(polls));
             req_per_min[who].push_back(double(seen) / double(n) / (secs / 60));
             polls_per_min[who].push_back(double(polls) / double(n) / (secs / 60));
@@ -1220,8 +1219,8 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
              e = summarize(cpu_ms_per_min[who]);
         figures[who] = json::object{
             {"rss_bytes_per_watcher", to_json(a)},
-            {"rss_late_in_window_bytes_per_watcher", to_json(summarize(rss_late_per[who]))},
-            {"heap_in_use_late_in_window_bytes_per_watcher", to_json(summarize(heap_per[who]))},
+            {"rss_mid_window_bytes_per_watcher", to_json(summarize(rss_mid_per[who]))},
+            {"heap_in_use_mid_window_bytes_per_watcher", to_json(summarize(heap_per[who]))},
             {"api_requests_per_watcher_per_min", to_json(b)},
             {"polls_per_watcher_per_min", to_json(c)},
             {"cpu_us_per_poll", to_json(d)},
@@ -1247,7 +1246,7 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
               << "x, CPU per watcher-minute "
               << fmt(ratios.at("naive_over_watcher_cpu_per_watcher_minute").as_double(), 1)
               << "x\n";
-    std::cout << "live heap (mallinfo2) per watcher late in the window: state_watcher "
+    std::cout << "live heap (mallinfo2) per watcher in the middle of the window: state_watcher "
               << fmt(summarize(heap_per["watcher"]).median, 0) << " bytes, naive "
               << fmt(summarize(heap_per["naive"]).median, 0) << " bytes\n";
     std::cout << "completion check: processing resumed after every watch saw PROCESSING; all " << n
@@ -1268,9 +1267,9 @@ json::object scenario_watch(const settings& s, bench_env& env, const fs::path& d
             {"method",
              "each contender in a fresh process (ascpp-bench --watch-worker) on one thread; RSS "
              "delta = peak RSS during the window (sampled every 20 ms) minus RSS before the "
-             "watches started (after one warm-up request and malloc_trim; rss_late: 0.5 s before "
-             "the window "
-             "ends); CPU = the worker's getrusage over the window; "
+             "watches started (after one warm-up request and malloc_trim); rss_mid and heap_mid "
+             "(mallinfo2 live bytes): in the middle of the window, every watch running; CPU = the "
+             "worker's getrusage over the window; "
              "API requests counted by the simulator (/sim/stats) and checked against the "
              "client's count"}};
 }
