@@ -6,6 +6,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -148,7 +149,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::list<std::shared_ptr<waiter>> waiters;
     bool closed = false;
     bool janitor_running = false;
-    asio::steady_timer* janitor_timer = nullptr;
+    // The janitor and everything that touches its timer run on this strand: an Asio timer is
+    // not safe to use from two threads, even under `mutex`.
+    asio::strand<asio::any_io_executor> janitor_strand = asio::make_strand(executor);
+    asio::steady_timer* janitor_timer = nullptr; // set while the janitor waits; under `mutex`
 
     // --- pool bookkeeping; every *_locked function needs `mutex` held -------------------------
 
@@ -254,7 +258,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         if (start_janitor) {
             // A named argument: GCC 12 can destroy a temporary passed to a coroutine twice.
             std::weak_ptr<impl> weak = weak_from_this();
-            asio::co_spawn(executor, janitor(weak), asio::detached);
+            asio::co_spawn(janitor_strand, janitor(weak), asio::detached);
         }
     }
 
@@ -277,13 +281,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
     void close_idle_connections(bool shutting_down) {
         closing out;
+        bool wake_janitor = false;
         {
             std::lock_guard lock(mutex);
-            if (shutting_down) {
+            if (shutting_down)
                 closed = true;
-                if (janitor_timer)
-                    janitor_timer->expires_at(clock::time_point{});
-            }
+            wake_janitor = shutting_down && janitor_running;
             for (auto& [key, pool] : pools) {
                 for (auto& c : pool.idle)
                     out.push_back(std::move(c));
@@ -294,6 +297,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
             dispatch_locked(out);
         }
         close_all(out);
+        if (wake_janitor) {
+            // Wake the janitor now (it sees `closed` and ends) rather than at its next eviction,
+            // so the io_context's run() need not wait for it. The post holds the impl alive.
+            asio::post(janitor_strand, [self = shared_from_this()] {
+                std::lock_guard lock(self->mutex);
+                if (self->janitor_timer)
+                    self->janitor_timer->cancel();
+            });
+        }
     }
 
     // Waits in FIFO order for an idle connection or room for a new one, until `deadline`.
@@ -395,20 +407,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
             close_all(out);
             if (done)
                 co_return;
-            error_code ec;
-            auto token = asio::redirect_error(asio::use_awaitable, ec);
-            co_await asio::async_initiate<decltype(token), void(error_code)>(
-                [&timer, &weak](auto handler) {
-                    auto self = weak.lock();
-                    if (!self) {
-                        // The client is gone; its destructor already pointed the timer at the past.
-                        timer.async_wait(std::move(handler));
-                        return;
-                    }
-                    std::lock_guard lock(self->mutex);
-                    timer.async_wait(std::move(handler));
-                },
-                token);
+            error_code ec; // operation_aborted when the client is destroyed
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
     }
 

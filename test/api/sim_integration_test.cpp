@@ -48,7 +48,10 @@ struct runner {
     template <class T>
     T run(asio::awaitable<T> op) {
         auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-        BOOST_REQUIRE_MESSAGE(f.wait_for(120s) == std::future_status::ready, "operation hung");
+        // Waited for outside the macro: Boost.Test is not thread-safe, and the macro's checkpoint
+        // would be written while the operation may still run test code on the io thread.
+        const bool ready = f.wait_for(120s) == std::future_status::ready;
+        BOOST_REQUIRE_MESSAGE(ready, "operation hung");
         return f.get();
     }
 };
