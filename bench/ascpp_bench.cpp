@@ -1607,9 +1607,13 @@ int main(int argc, char** argv) {
                             rerun = rerun || n.as_object().at("name") == o.at("name");
                         if (rerun)
                             continue;
-                        if (!o.contains("mode") && !old_mode.empty())
+                        // A file of one run (older ones did not mark their scenarios): its
+                        // top-level mode and load are those of every scenario in it.
+                        const bool one_run = !old.contains("kept_from_previous_file");
+                        if (!o.contains("mode") && !old_mode.empty() && one_run)
                             o["mode"] = old_mode;
-                        if (!o.contains("load_average_1m") && old.contains("load_average_1m"))
+                        if (!o.contains("load_average_1m") && old.contains("load_average_1m") &&
+                            one_run)
                             o["load_average_1m"] = old.at("load_average_1m");
                         kept_names.push_back(o.at("name"));
                         scenarios.push_back(std::move(sc));
