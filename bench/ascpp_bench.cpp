@@ -36,6 +36,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -121,6 +122,7 @@ child_result run_child(const std::vector<std::string>& argv, const fs::path& out
     if (pid < 0)
         fail("fork failed");
     if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM); // ends with the bench, even a killed one
         int fd =
             ::open(out.empty() ? "/dev/null" : out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0)
@@ -168,6 +170,8 @@ public:
         if (pid_ < 0)
             fail("fork failed");
         if (pid_ == 0) {
+            // The simulator stops with the bench, even when the bench is killed (a test timeout).
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             int fd = ::open((dir / "sim.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             if (fd >= 0)
                 ::dup2(fd, 1);
@@ -191,6 +195,14 @@ public:
         if (pid_ > 0) {
             ::kill(pid_, SIGTERM);
             int st = 0;
+            // Bounded: 10 s to stop, then SIGKILL (and say so: the simulator should stop).
+            for (int i = 0; i < 200; ++i) {
+                if (::waitpid(pid_, &st, WNOHANG) == pid_)
+                    return;
+                std::this_thread::sleep_for(50ms);
+            }
+            std::cerr << "ascpp-bench: ascpp-sim did not stop within 10 s of SIGTERM; killed\n";
+            ::kill(pid_, SIGKILL);
             ::waitpid(pid_, &st, 0);
         }
     }
@@ -239,13 +251,26 @@ struct bench_env {
         c.private_key_file = std::string(sim.key().at("privateKeyFile").as_string());
         config = c;
         client = std::make_unique<api::client>(io.get_executor(), std::move(c));
-        thread = std::thread([this] { io.run(); });
+        thread = std::thread([this] {
+            io.run();
+            stopped = true;
+        });
     }
     ~bench_env() {
         client.reset();
         guard.reset();
+        // Bounded: work left behind on the io_context (a timer re-armed forever) must not hang
+        // the bench; 10 s, then stop it and say so.
+        for (int i = 0; i < 200 && !stopped; ++i)
+            std::this_thread::sleep_for(50ms);
+        if (!stopped) {
+            std::cerr << "ascpp-bench: the client's io_context still had work 10 s after the "
+                         "client was destroyed; stopped\n";
+            io.stop();
+        }
         thread.join();
     }
+    std::atomic<bool> stopped{false};
     template <class T>
     T run(asio::awaitable<T> op) {
         return asio::co_spawn(io, std::move(op), asio::use_future).get();
@@ -1320,6 +1345,7 @@ cli_run publish_cli(const settings& s, bench_env& env, const sim_process& sim, c
     if (pid < 0)
         fail("fork failed");
     if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM); // ends with the bench, even a killed one
         int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0)
             ::dup2(fd, 1);
