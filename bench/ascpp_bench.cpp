@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,10 @@ struct settings {
     std::string out_json;
     std::string plot_data;
     std::uint64_t upload_size = 1ull << 30;
+    // Many files: `many_files` files of `many_size` bytes each, sent concurrently.
+    std::size_t many_files = 64;
+    std::uint64_t many_size = 16ull << 20;
+    std::string plot_data_many;
     std::vector<std::size_t> concurrency = {1, 4, 8, 16};
     int reps = 3;
     int api_calls = 2000;
@@ -315,24 +320,30 @@ json::object to_json(const summary& s) {
     return {{"median", s.median}, {"min", s.min}, {"max", s.max}};
 }
 
-// A fresh asset pack, version and reservation of `size` bytes.
-api::background_asset_upload_file reserve(bench_env& env, std::uint64_t size, int serial) {
-    return env.run([&]() -> asio::awaitable<api::background_asset_upload_file> {
+// A fresh asset pack of `app` with `n` versions, each with a reservation of `size` bytes.
+std::vector<api::background_asset_upload_file> reserve_files(bench_env& env, const std::string& app,
+                                                             const std::string& tag, std::size_t n,
+                                                             std::uint64_t size, int serial) {
+    return env.run([&]() -> asio::awaitable<std::vector<api::background_asset_upload_file>> {
         api::background_asset_create_request pack_req;
-        pack_req.app_id = env.app;
+        pack_req.app_id = app;
         pack_req.asset_pack_identifier =
-            "com.example.bench.p" + std::to_string(serial) + "." + std::to_string(::getpid());
+            "com.example.bench." + tag + std::to_string(serial) + "." + std::to_string(::getpid());
         auto pack = co_await env.client->create_background_asset(std::move(pack_req));
-        api::background_asset_version_create_request ver_req;
-        ver_req.background_asset_id = pack.data.id;
-        auto version = co_await env.client->create_background_asset_version(std::move(ver_req));
-        api::background_asset_upload_file_create_request uf;
-        uf.background_asset_version_id = version.data.id;
-        uf.asset_type = api::asset_type::asset;
-        uf.file_name = "asset.bin";
-        uf.file_size = static_cast<std::int64_t>(size);
-        auto r = co_await env.client->create_background_asset_upload_file(std::move(uf));
-        co_return r.data;
+        std::vector<api::background_asset_upload_file> out;
+        for (std::size_t i = 0; i < n; ++i) {
+            api::background_asset_version_create_request ver_req;
+            ver_req.background_asset_id = pack.data.id;
+            auto version = co_await env.client->create_background_asset_version(std::move(ver_req));
+            api::background_asset_upload_file_create_request uf;
+            uf.background_asset_version_id = version.data.id;
+            uf.asset_type = api::asset_type::asset;
+            uf.file_name = "asset.bin";
+            uf.file_size = static_cast<std::int64_t>(size);
+            auto r = co_await env.client->create_background_asset_upload_file(std::move(uf));
+            out.push_back(std::move(r.data));
+        }
+        co_return out;
     }());
 }
 
@@ -343,10 +354,11 @@ operations(const api::background_asset_upload_file& f) {
     return *f.attributes->upload_operations;
 }
 
-void make_file(const fs::path& p, std::uint64_t size) {
+// Pseudo-random bytes; files of different seeds differ.
+void make_file(const fs::path& p, std::uint64_t size, std::uint64_t seed = 0) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     std::vector<char> buf(1 << 20);
-    std::uint64_t x = 0x9e3779b97f4a7c15ull;
+    std::uint64_t x = 0x9e3779b97f4a7c15ull ^ (seed * 0xbf58476d1ce4e5b9ull);
     for (std::uint64_t done = 0; done < size;) {
         for (std::size_t i = 0; i < buf.size(); i += 8) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -407,56 +419,96 @@ void check_upload_stats(const json::object& st, std::uint64_t size, std::size_t 
 }
 
 // The simulator checks a commit's checksums when it settles the file (after its processing
-// delay): waits for that verdict, bounded.
-void check_checksum_verdict(bench_env& env, const std::string& who) {
-    for (int i = 0; i < 200; ++i) {
+// delay): waits for the verdicts on all `files` commits, bounded.
+void check_checksum_verdict(bench_env& env, const std::string& who, std::size_t files) {
+    std::uint64_t matched = 0;
+    for (int i = 0; i < 400; ++i) {
         auto st = env.stats();
         auto& c = st.at("checksums").as_object();
         if (num(c, "mismatched") != 0 || num(c, "absent") != 0)
-            fail(who + ": the simulator found the commit's checksums wrong or missing");
-        if (num(c, "matched") == 1)
+            fail(who + ": the simulator found a commit's checksums wrong or missing");
+        matched = num(c, "matched");
+        if (matched > files)
+            fail(who + ": more checksum verdicts than commits");
+        if (matched == files)
             return;
         std::this_thread::sleep_for(25ms);
     }
-    fail(who + ": no checksum verdict from the simulator within 5 s");
+    fail(who + ": " + std::to_string(matched) + " of " + std::to_string(files) +
+         " checksum verdicts from the simulator within 10 s");
 }
 
-run_figures upload_ascpp(bench_env& env, const api::background_asset_upload_file& r,
-                         const fs::path& file, std::size_t conc, std::uint64_t size) {
+// The files of one upload run: their reservations and local paths, and their totals.
+struct upload_set {
+    std::vector<api::background_asset_upload_file> reservations;
+    std::vector<fs::path> files;
+    std::vector<fs::path> parts_dirs; // curl's pre-split parts, one directory per file
+    std::uint64_t bytes = 0;
+    std::size_t parts = 0;
+};
+
+// Every file of the set at once through the one client, part uploads bounded by one shared
+// limiter of `conc`.
+run_figures upload_ascpp(bench_env& env, const upload_set& set, std::size_t conc) {
     upload::upload_options o;
     o.limiter = std::make_shared<upload::limiter>(upload::limiter_options{conc, conc});
     env.reset_stats();
     auto cpu0 = cpu_seconds_self();
     auto t0 = std::chrono::steady_clock::now();
-    auto res = env.run(upload::upload_file(*env.client, r, file, o));
+    std::vector<std::future<upload::upload_result>> running;
+    for (std::size_t i = 0; i < set.files.size(); ++i)
+        running.push_back(asio::co_spawn(
+            env.io, upload::upload_file(*env.client, set.reservations[i], set.files[i], o),
+            asio::use_future));
+    std::vector<upload::upload_result> results;
+    std::exception_ptr first_error;
+    for (auto& f : running) {
+        try {
+            results.push_back(f.get());
+        } catch (...) {
+            if (!first_error)
+                first_error = std::current_exception();
+        }
+    }
     run_figures f;
     f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     f.cpu = cpu_seconds_self() - cpu0;
-    check_upload_stats(env.stats(), size, operations(r).size(), "ascpp", true);
-    check_checksum_verdict(env, "ascpp");
-    if (res.stats.parts_sent != operations(r).size() || res.stats.part_retries != 0)
-        fail("ascpp: parts sent or retried unexpectedly");
+    if (first_error)
+        std::rethrow_exception(first_error);
+    check_upload_stats(env.stats(), set.bytes, set.parts, "ascpp", true);
+    check_checksum_verdict(env, "ascpp", set.files.size());
+    if (o.limiter->stats().peak_active > conc)
+        fail("ascpp: more part uploads at once than the limiter allows");
+    for (std::size_t i = 0; i < results.size(); ++i)
+        if (results[i].stats.parts_sent != operations(set.reservations[i]).size() ||
+            results[i].stats.part_retries != 0)
+            fail("ascpp: parts sent or retried unexpectedly");
     return f;
 }
 
-run_figures upload_curl(bench_env& env, const api::background_asset_upload_file& r,
-                        const fs::path& parts_dir, const fs::path& dir, std::size_t conc,
-                        std::uint64_t size) {
+// One `curl --parallel` process for every part of every file of the set.
+run_figures upload_curl(bench_env& env, const upload_set& set, const fs::path& dir,
+                        std::size_t conc) {
     std::string cfg;
-    for (auto& op : operations(r)) {
-        if (!cfg.empty())
-            cfg += "next\n";
-        cfg += "url = " + cfg_quote(*op.url) + "\n";
-        cfg += "request = " + cfg_quote(op.method.value_or("PUT")) + "\n";
-        cfg += "upload-file = " +
-               cfg_quote((parts_dir / ("part-" + std::to_string(*op.offset))).string()) + "\n";
-        cfg += "output = \"/dev/null\"\ncacert = " + cfg_quote(env.ca_file) + "\n";
-        // Without this curl waits up to a second for a 100 Continue before each body.
-        cfg += "header = \"Expect:\"\nfail\nsilent\nshow-error\n";
-        if (op.request_headers)
-            for (auto& h : *op.request_headers)
-                cfg += "header = " + cfg_quote(h.name.value_or("") + ": " + h.value.value_or("")) +
-                       "\n";
+    for (std::size_t i = 0; i < set.reservations.size(); ++i) {
+        for (auto& op : operations(set.reservations[i])) {
+            if (!cfg.empty())
+                cfg += "next\n";
+            cfg += "url = " + cfg_quote(*op.url) + "\n";
+            cfg += "request = " + cfg_quote(op.method.value_or("PUT")) + "\n";
+            cfg +=
+                "upload-file = " +
+                cfg_quote((set.parts_dirs[i] / ("part-" + std::to_string(*op.offset))).string()) +
+                "\n";
+            cfg += "output = \"/dev/null\"\ncacert = " + cfg_quote(env.ca_file) + "\n";
+            // Without this curl waits up to a second for a 100 Continue before each body.
+            cfg += "header = \"Expect:\"\nfail\nsilent\nshow-error\n";
+            if (op.request_headers)
+                for (auto& h : *op.request_headers)
+                    cfg +=
+                        "header = " + cfg_quote(h.name.value_or("") + ": " + h.value.value_or("")) +
+                        "\n";
+        }
     }
     write_text(dir / "curl.cfg", cfg, true);
     env.reset_stats();
@@ -464,7 +516,7 @@ run_figures upload_curl(bench_env& env, const api::background_asset_upload_file&
                         std::to_string(conc), "-K", (dir / "curl.cfg").string()});
     if (c.exit_code != 0)
         fail("curl exited with " + std::to_string(c.exit_code));
-    check_upload_stats(env.stats(), size, operations(r).size(), "curl", false);
+    check_upload_stats(env.stats(), set.bytes, set.parts, "curl", false);
     return {c.wall, c.cpu};
 }
 
@@ -481,29 +533,29 @@ json::object run_aiohttp(const settings& s, const fs::path& dir, const json::obj
     return out;
 }
 
-run_figures upload_aiohttp(const settings& s, bench_env& env,
-                           const api::background_asset_upload_file& r, const fs::path& file,
-                           const fs::path& dir, std::size_t conc, std::uint64_t size) {
+// One python3-aiohttp process: every part of every file of the set, `conc` at a time.
+run_figures upload_aiohttp(const settings& s, bench_env& env, const upload_set& set,
+                           const fs::path& dir, std::size_t conc) {
     json::array ops;
-    for (auto& op : operations(r)) {
-        json::array headers;
-        if (op.request_headers)
-            for (auto& h : *op.request_headers)
-                headers.push_back(json::array{h.name.value_or(""), h.value.value_or("")});
-        ops.push_back(json::object{{"method", op.method.value_or("PUT")},
-                                   {"url", *op.url},
-                                   {"offset", *op.offset},
-                                   {"length", *op.length},
-                                   {"headers", std::move(headers)}});
+    for (std::size_t i = 0; i < set.reservations.size(); ++i) {
+        for (auto& op : operations(set.reservations[i])) {
+            json::array headers;
+            if (op.request_headers)
+                for (auto& h : *op.request_headers)
+                    headers.push_back(json::array{h.name.value_or(""), h.value.value_or("")});
+            ops.push_back(json::object{{"method", op.method.value_or("PUT")},
+                                       {"url", *op.url},
+                                       {"file", set.files[i].string()},
+                                       {"offset", *op.offset},
+                                       {"length", *op.length},
+                                       {"headers", std::move(headers)}});
+        }
     }
-    json::object job{{"mode", "upload"},
-                     {"ca", env.ca_file},
-                     {"concurrency", conc},
-                     {"file", file.string()},
-                     {"ops", std::move(ops)}};
+    json::object job{
+        {"mode", "upload"}, {"ca", env.ca_file}, {"concurrency", conc}, {"ops", std::move(ops)}};
     env.reset_stats();
     auto out = run_aiohttp(s, dir, job);
-    check_upload_stats(env.stats(), size, operations(r).size(), "python3-aiohttp", false);
+    check_upload_stats(env.stats(), set.bytes, set.parts, "python3-aiohttp", false);
     // The script's own timing: the requests, not the interpreter's start.
     return {out.at("seconds").to_number<double>(), out.at("process_cpu").to_number<double>()};
 }
@@ -540,11 +592,63 @@ std::string fmt(double v, int prec = 1) {
     return b;
 }
 
+// What an upload scenario sends: `files` files of `file_size` bytes, reserved in `app`.
+struct upload_shape {
+    std::string name;  // the scenario's name in results.json
+    std::string title; // what the table's heading says
+    std::size_t files = 1;
+    std::uint64_t file_size = 0;
+    std::string app;
+    std::string tag; // in the asset pack identifiers
+};
+
+// The CPU-bound ceiling: every byte is encrypted by the client, decrypted by the simulator,
+// hashed with MD5 twice (the part's MD5 by the client, its ETag by the simulator) and with
+// SHA-256 once (the client's whole-file checksum); spread over every core. Measured once a run.
+json::object cpu_limit(const fs::path& dir) {
+    static json::object cached;
+    if (!cached.empty())
+        return cached;
+    double aes = openssl_speed(dir, "aes-256-gcm");
+    double sha = openssl_speed(dir, "sha256");
+    double md5 = openssl_speed(dir, "md5");
+    double ns_per_byte = 1e9 * (2 / aes + 1 / sha + 2 / md5);
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    double limit = cores * 1e9 / ns_per_byte / (1 << 20);
+    std::cout << "CPU limit: AES-256-GCM " << fmt(aes / 1e6, 0) << " MB/s, SHA-256 "
+              << fmt(sha / 1e6, 0) << " MB/s, MD5 " << fmt(md5 / 1e6, 0) << " MB/s -> "
+              << fmt(ns_per_byte, 2) << " ns/byte, " << cores << " cores: " << fmt(limit, 0)
+              << " MiB/s\n";
+    cached = {{"aes_256_gcm_bytes_per_s", aes},
+              {"sha256_bytes_per_s", sha},
+              {"md5_bytes_per_s", md5},
+              {"ns_per_byte", ns_per_byte},
+              {"mib_per_s", limit},
+              {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}};
+    return cached;
+}
+
+// Upload throughput: the shape's files sent by each contender at each concurrency, contenders
+// alternating within each round, every result checked.
 json::object scenario_upload(const settings& s, bench_env& env, const fs::path& dir,
-                             std::ofstream& plot) {
-    auto file = dir / "asset.bin";
-    make_file(file, s.upload_size);
-    const double mib = static_cast<double>(s.upload_size) / (1 << 20);
+                             std::ofstream& plot, const upload_shape& shape) {
+    const auto work = dir / shape.tag;
+    fs::create_directories(work);
+    struct remove_on_exit {
+        fs::path p;
+        ~remove_on_exit() {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+        }
+    } cleanup{work};
+    upload_set set;
+    for (std::size_t i = 0; i < shape.files; ++i) {
+        set.files.push_back(work / ("asset-" + std::to_string(i) + ".bin"));
+        set.parts_dirs.push_back(work / ("parts-" + std::to_string(i)));
+        make_file(set.files.back(), shape.file_size, i);
+    }
+    set.bytes = shape.file_size * shape.files;
+    const double mib = static_cast<double>(set.bytes) / (1 << 20);
     std::vector<std::string> contenders = {"ascpp"};
     if (s.peers) {
         contenders.push_back("curl");
@@ -553,8 +657,8 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
     int serial = 0;
     bool split = false;
     json::object by_conc;
-    std::cout << "\n== upload throughput: " << fmt(mib, 0) << " MiB over TLS on loopback, "
-              << s.reps << " run(s) each, median MiB/s [min-max], client CPU s/GiB ==\n";
+    std::cout << "\n== " << shape.title << " over TLS on loopback, " << s.reps
+              << " run(s) each, median MiB/s [min-max], client CPU s/GiB ==\n";
     std::printf("%-6s", "conc");
     for (auto& c : contenders)
         std::printf(" | %-34s", c.c_str());
@@ -564,18 +668,24 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
         std::map<std::string, std::vector<double>> rates, cpus;
         for (int rep = 0; rep < s.reps; ++rep) {
             for (auto& who : contenders) {
-                auto r = reserve(env, s.upload_size, ++serial);
+                set.reservations = reserve_files(env, shape.app, shape.tag, shape.files,
+                                                 shape.file_size, ++serial);
+                set.parts = 0;
+                for (auto& r : set.reservations)
+                    set.parts += operations(r).size();
                 run_figures f;
                 if (who == "ascpp") {
-                    f = upload_ascpp(env, r, file, conc, s.upload_size);
+                    f = upload_ascpp(env, set, conc);
                 } else if (who == "curl") {
                     if (!split) {
-                        split_parts(file, dir / "parts", operations(r));
+                        for (std::size_t i = 0; i < shape.files; ++i)
+                            split_parts(set.files[i], set.parts_dirs[i],
+                                        operations(set.reservations[i]));
                         split = true;
                     }
-                    f = upload_curl(env, r, dir / "parts", dir, conc, s.upload_size);
+                    f = upload_curl(env, set, dir, conc);
                 } else {
-                    f = upload_aiohttp(s, env, r, file, dir, conc, s.upload_size);
+                    f = upload_aiohttp(s, env, set, dir, conc);
                 }
                 rates[who].push_back(mib / f.seconds);
                 cpus[who].push_back(f.cpu / (mib / 1024));
@@ -606,6 +716,7 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
                         fmt(med("ascpp") / med("aiohttp"), 2).c_str());
         }
         std::printf("\n");
+        std::fflush(stdout);
         row["ratios"] = std::move(ratios);
         by_conc[std::to_string(conc)] = std::move(row);
         plot << conc;
@@ -614,33 +725,20 @@ json::object scenario_upload(const settings& s, bench_env& env, const fs::path& 
         plot << '\n';
     }
 
-    // The CPU-bound ceiling: every byte is encrypted by the client, decrypted by the simulator,
-    // hashed with MD5 twice (the part's MD5 by the client, its ETag by the simulator) and with
-    // SHA-256 once (the client's whole-file checksum); spread over every core.
-    double aes = openssl_speed(dir, "aes-256-gcm");
-    double sha = openssl_speed(dir, "sha256");
-    double md5 = openssl_speed(dir, "md5");
-    double ns_per_byte = 1e9 * (2 / aes + 1 / sha + 2 / md5);
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    double limit = cores * 1e9 / ns_per_byte / (1 << 20);
-    std::cout << "CPU limit: AES-256-GCM " << fmt(aes / 1e6, 0) << " MB/s, SHA-256 "
-              << fmt(sha / 1e6, 0) << " MB/s, MD5 " << fmt(md5 / 1e6, 0) << " MB/s -> "
-              << fmt(ns_per_byte, 2) << " ns/byte, " << cores << " cores: " << fmt(limit, 0)
-              << " MiB/s; ascpp's best " << fmt(best["ascpp"])
-              << " MiB/s = " << fmt(100 * best["ascpp"] / limit, 0) << "% of it\n";
-    return {
-        {"name", "upload_throughput"},
-        {"file_bytes", s.upload_size},
-        {"runs_per_contender", s.reps},
-        {"by_concurrency", std::move(by_conc)},
-        {"cpu_limit", json::object{{"aes_256_gcm_bytes_per_s", aes},
-                                   {"sha256_bytes_per_s", sha},
-                                   {"md5_bytes_per_s", md5},
-                                   {"ns_per_byte", ns_per_byte},
-                                   {"mib_per_s", limit},
-                                   {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}}},
-        {"ascpp_best_mib_per_s", best["ascpp"]},
-        {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit}};
+    auto limit = cpu_limit(dir);
+    const double limit_mib = limit.at("mib_per_s").to_number<double>();
+    std::cout << shape.name << ": ascpp's best " << fmt(best["ascpp"])
+              << " MiB/s = " << fmt(100 * best["ascpp"] / limit_mib, 0) << "% of the CPU limit\n";
+    return {{"name", shape.name},
+            {"files", shape.files},
+            {"file_bytes", shape.file_size},
+            {"total_bytes", set.bytes},
+            {"parts_per_run", set.parts},
+            {"runs_per_contender", s.reps},
+            {"by_concurrency", std::move(by_conc)},
+            {"cpu_limit", std::move(limit)},
+            {"ascpp_best_mib_per_s", best["ascpp"]},
+            {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit_mib}};
 }
 
 json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir) {
@@ -1485,7 +1583,11 @@ int main(int argc, char** argv) {
         }
     }
     settings s;
-    std::string only = "upload,api,publish,watch,memory";
+    const std::vector<std::string> all_scenarios = {"upload",  "upload-many", "api",
+                                                    "publish", "watch",       "memory"};
+    std::string only = "upload,upload-many,api,publish,watch,memory";
+    std::optional<std::size_t> many_files;
+    std::optional<std::uint64_t> many_size_mib;
     std::optional<std::size_t> watch_versions, watch_packs;
     std::optional<std::uint64_t> memory_mib;
     std::optional<double> watch_interval_s, watch_window_s;
@@ -1508,8 +1610,14 @@ int main(int argc, char** argv) {
             s.out_json = next();
         else if (a == "--plot-data")
             s.plot_data = next();
+        else if (a == "--plot-data-many")
+            s.plot_data_many = next();
         else if (a == "--size-mib")
             s.upload_size = std::stoull(next()) << 20;
+        else if (a == "--many-files")
+            many_files = std::stoul(next());
+        else if (a == "--many-size-mib")
+            many_size_mib = std::stoull(next());
         else if (a == "--concurrency")
             s.concurrency = parse_list(next());
         else if (a == "--reps")
@@ -1533,8 +1641,9 @@ int main(int argc, char** argv) {
         else {
             std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
                          "[--quick|--check] [--out results.json] [--plot-data FILE] "
-                         "[--size-mib N] [--concurrency 1,4,8,16] [--reps N] "
-                         "[--scenarios upload,api,publish,watch,memory] [--no-peers] "
+                         "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
+                         "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
+                         "[--scenarios upload,upload-many,api,publish,watch,memory] [--no-peers] "
                          "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
                          "[--watch-window-s S] [--memory-mib N]\n";
             return 2;
@@ -1553,6 +1662,25 @@ int main(int argc, char** argv) {
         s.watch_interval = s.check ? 1000ms : 2000ms;
         s.watch_window = s.check ? 3000ms : 10'000ms;
         s.memory_size = s.check ? (24ull << 20) : (256ull << 20);
+        s.many_files = s.check ? 8 : 16;
+        s.many_size = s.check ? (2ull << 20) : (4ull << 20);
+    }
+    if (many_files)
+        s.many_files = std::max<std::size_t>(1, *many_files);
+    if (many_size_mib)
+        s.many_size = std::max<std::uint64_t>(1, *many_size_mib) << 20;
+    std::vector<std::string> selected;
+    {
+        std::istringstream in(only);
+        std::string name;
+        while (std::getline(in, name, ',')) {
+            if (std::find(all_scenarios.begin(), all_scenarios.end(), name) ==
+                all_scenarios.end()) {
+                std::cerr << "ascpp-bench: unknown scenario " << name << "\n";
+                return 2;
+            }
+            selected.push_back(name);
+        }
     }
     if (watch_versions)
         s.watch_versions = *watch_versions;
@@ -1582,14 +1710,13 @@ int main(int argc, char** argv) {
         {
             sim_process sim(s, dir);
             bench_env env(sim);
-            std::ofstream plot;
-            if (!s.plot_data.empty())
-                plot.open(s.plot_data, std::ios::trunc);
-            else
-                plot.open("/dev/null");
+            std::ofstream plot, plot_many;
+            plot.open(s.plot_data.empty() ? "/dev/null" : s.plot_data, std::ios::trunc);
+            plot_many.open(s.plot_data_many.empty() ? "/dev/null" : s.plot_data_many,
+                           std::ios::trunc);
             // A failed scenario is reported (and fails the run) without losing the others.
             auto attempt = [&](const char* name, const char* result_name, auto&& run) {
-                if (only.find(name) == std::string::npos)
+                if (std::find(selected.begin(), selected.end(), name) == selected.end())
                     return;
                 try {
                     scenarios.push_back(run());
@@ -1600,8 +1727,30 @@ int main(int argc, char** argv) {
                     scenarios.push_back(json::object{{"name", result_name}, {"error", e.what()}});
                 }
             };
-            attempt("upload", "upload_throughput",
-                    [&] { return scenario_upload(s, env, dir, plot); });
+            attempt("upload", "upload_throughput", [&] {
+                upload_shape shape;
+                shape.name = "upload_throughput";
+                shape.title = "upload throughput: one file of " +
+                              fmt(static_cast<double>(s.upload_size) / (1 << 20), 0) + " MiB";
+                shape.file_size = s.upload_size;
+                shape.app = env.app;
+                shape.tag = "p";
+                return scenario_upload(s, env, dir, plot, shape);
+            });
+            attempt("upload-many", "upload_many_files", [&] {
+                // An app of its own: a pack per run, its files one version each.
+                upload_shape shape;
+                shape.name = "upload_many_files";
+                shape.files = s.many_files;
+                shape.file_size = s.many_size;
+                shape.title = "upload throughput, many files: " + std::to_string(shape.files) +
+                              " files of " + fmt(static_cast<double>(s.many_size) / (1 << 20), 0) +
+                              " MiB at once";
+                shape.app = "9200000000";
+                shape.tag = "m";
+                env.add_app(shape.app);
+                return scenario_upload(s, env, dir, plot_many, shape);
+            });
             attempt("api", "api_call_cost", [&] { return scenario_api(s, env, dir); });
             attempt("publish", "publish_economy", [&] { return scenario_publish(s, env, dir); });
             attempt("watch", "watch_at_scale", [&] { return scenario_watch(s, env, dir, sim); });

@@ -1,9 +1,10 @@
 """The python3-aiohttp contender of ascpp-bench.
 
 Reads a job (JSON) from the file named by argv[1] and prints one JSON line with what it measured:
-  {"mode": "upload", "ca", "concurrency", "file", "ops": [{method, url, offset, length, headers}]}
-    sends every operation's byte range of `file` with its method and headers, `concurrency` at a
-    time over one session; fails unless every answer is 200.
+  {"mode": "upload", "ca", "concurrency", "file"?, "ops": [{method, url, file?, offset, length,
+   headers}]}
+    sends every operation's byte range of its `file` (or the job's) with its method and headers,
+    `concurrency` at a time over one session; fails unless every answer is 200.
   {"mode": "get", "ca", "url", "count", "authorization"}
     sends `count` GETs one after another over one session; fails unless every answer is 200.
 The time and CPU reported cover the requests only, not the interpreter's start.
@@ -21,13 +22,18 @@ import aiohttp
 async def upload(job):
     ctx = ssl.create_default_context(cafile=job["ca"])
     sem = asyncio.Semaphore(job["concurrency"])
-    fd = os.open(job["file"], os.O_RDONLY)
+    fds = {}
+    for op in job["ops"]:
+        name = op.get("file", job.get("file"))
+        if name not in fds:
+            fds[name] = os.open(name, os.O_RDONLY)
     connector = aiohttp.TCPConnector(ssl=ctx, limit=job["concurrency"])
     try:
         async with aiohttp.ClientSession(connector=connector) as session:
 
             async def put(op):
                 async with sem:
+                    fd = fds[op.get("file", job.get("file"))]
                     data = os.pread(fd, op["length"], op["offset"])
                     headers = {n: v for n, v in op["headers"]}
                     async with session.request(op["method"], op["url"], data=data,
@@ -38,7 +44,8 @@ async def upload(job):
 
             await asyncio.gather(*(put(op) for op in job["ops"]))
     finally:
-        os.close(fd)
+        for fd in fds.values():
+            os.close(fd)
     return len(job["ops"])
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks ascpp against curl and python3-aiohttp on a local ascpp-sim (README "Benchmarks").
 #
-#   scripts/bench.sh           full mode: 1 GiB uploads, 10,000 watchers, a 4 GiB publish,
-#                              3 alternating runs per contender (about half an hour)
-#   scripts/bench.sh --quick   64 MiB uploads, 500 watchers, a 256 MiB publish, 1 run (2-3 min)
+#   scripts/bench.sh           full mode: a 1 GiB upload and 64 files of 16 MiB, 10,000 watchers,
+#                              a 4 GiB publish, 3 alternating runs per contender (about an hour)
+#   scripts/bench.sh --quick   a 64 MiB upload and 16 files of 4 MiB, 500 watchers, a 256 MiB
+#                              publish, 1 run (2-3 min)
 #
 # Builds the release preset (binaries in build/bin), runs build/bin/ascpp-bench, which starts
 # build/bin/ascpp-sim on loopback (TLS, generated CA and key, parts spooled to /dev/shm) and
@@ -28,13 +29,42 @@ else
 fi
 
 data=$(mktemp /tmp/ascpp-bench-plot.XXXXXX)
-trap 'rm -f "$data"' EXIT
+many=$(mktemp /tmp/ascpp-bench-plot-many.XXXXXX)
+trap 'rm -f "$data" "$many"' EXIT
 
 "$bin/ascpp-bench" --sim "$bin/ascpp-sim" --cli "$bin/ascpp" --peer-script bench/peer_aiohttp.py \
-    --out bench/results.json --plot-data "$data" "$@"
+    --out bench/results.json --plot-data "$data" --plot-data-many "$many" "$@"
 
-if [ ! -s "$data" ]; then
-    echo "bench.sh: wrote bench/results.json (no upload scenario run: bench/throughput.png kept)"
+# The plot is drawn from bench/results.json, so it shows what the file holds (a run of some
+# scenarios keeps the others): solid lines one file (upload), dashed many files (upload-many).
+plots=()
+for spec in "upload_throughput:$data:1" "upload_many_files:$many:2"; do
+    IFS=: read -r name file dash <<<"$spec"
+    label=$(python3 - "$name" "$file" <<'PY'
+import json, sys
+name, out = sys.argv[1], sys.argv[2]
+doc = json.load(open("bench/results.json"))
+sc = next((s for s in doc["scenarios"] if s.get("name") == name and "error" not in s), None)
+if sc is None:
+    sys.exit(0)
+with open(out, "w") as f:
+    for conc, row in sorted(sc["by_concurrency"].items(), key=lambda kv: int(kv[0])):
+        cells = [row[w]["mib_per_s"]["median"] if w in row else "NaN"
+                 for w in ("ascpp", "curl", "aiohttp")]
+        f.write(" ".join([conc] + [str(c) for c in cells]) + "\n")
+files, mib = sc.get("files", 1), sc["file_bytes"] / 2**20
+print(f"one file of {mib:.0f} MiB" if files == 1 else f"{files} files of {mib:.0f} MiB")
+PY
+)
+    [ -n "$label" ] || continue
+    plots+=("\"$file\" using 1:2 with linespoints lw 2 dt $dash lc 1 title \"ascpp, $label\"")
+    plots+=("\"$file\" using 1:3 with linespoints lw 2 dt $dash lc 2 title \"curl --parallel, $label\"")
+    plots+=("\"$file\" using 1:4 with linespoints lw 2 dt $dash lc 3 title \"python3-aiohttp, $label\"")
+done
+plot_cmd=$(IFS=,; echo "${plots[*]}")
+
+if [ ${#plots[@]} -eq 0 ]; then
+    echo "bench.sh: wrote bench/results.json (no upload result in it: bench/throughput.png kept)"
 elif command -v gnuplot >/dev/null; then
     cores=$(nproc)
     gnuplot <<GNUPLOT
@@ -49,9 +79,7 @@ set xrange [0.8:20]
 set yrange [0:*]
 set key right bottom
 set grid
-plot "$data" using 1:2 with linespoints lw 2 title "ascpp (upload_file)", \
-     "$data" using 1:3 with linespoints lw 2 title "curl --parallel", \
-     "$data" using 1:4 with linespoints lw 2 title "python3-aiohttp"
+plot $plot_cmd
 GNUPLOT
     echo "bench.sh: wrote bench/results.json and bench/throughput.png"
 else
