@@ -71,8 +71,10 @@ struct observation {
     std::string version_number;      // versions
     std::string background_asset_id; // versions read on their own, when known
     std::optional<api::state_details> details;
-    std::optional<api::background_asset_upload_file> file;
-    std::optional<api::background_asset_version> version;
+    // The resource as read, shared: a snapshot and every watch that saw it hold one copy, not
+    // one each (a version model is about 2 KB before its strings, and 10,000 watches add up).
+    std::shared_ptr<const api::background_asset_upload_file> file;
+    std::shared_ptr<const api::background_asset_version> version;
     std::array<std::optional<release_status>, channel_count> releases; // versions
 };
 
@@ -175,7 +177,7 @@ observation observe_version(const api::background_asset_version& v,
         if (r.background_asset && r.background_asset->data)
             o.background_asset_id = r.background_asset->data->id;
     }
-    o.version = v;
+    o.version = std::make_shared<const api::background_asset_version>(v);
     return o;
 }
 
@@ -403,7 +405,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                     o.state = d.state->str();
                 o.details = details_of(d);
             }
-            o.file = std::move(doc.data);
+            o.file = std::make_shared<const api::background_asset_upload_file>(std::move(doc.data));
             out.emplace(e.id, std::move(o));
             break;
         }
@@ -612,61 +614,66 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                                    (last_state.empty() ? "" : " in state " + last_state));
         };
         for (;;) {
-            std::exception_ptr failure;
-            std::optional<observation> seen;
-            bool deadline_passed = false;
-            try {
-                auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
-                if (!snap) {
-                    deadline_passed = true;
-                } else if (auto it = snap->find(w.id); it != snap->end()) {
-                    seen = it->second;
-                } else {
-                    // Not in its pack's listing (unexpected): read the version itself.
-                    target one{watch_kind::version, w.id};
-                    if (channel)
-                        one.channels[index_of(*channel)] = 1;
-                    auto single = co_await fetch_one(std::move(one), counter);
-                    if (auto s = single.find(w.id); s != single.end())
-                        seen = s->second;
+            // One poll and its verdict, in a block of its own so that what it saw (and the
+            // snapshot that holds it) is released before the watch sleeps.
+            {
+                std::exception_ptr failure;
+                std::optional<observation> seen;
+                bool deadline_passed = false;
+                try {
+                    auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
+                    if (!snap) {
+                        deadline_passed = true;
+                    } else if (auto it = snap->find(w.id); it != snap->end()) {
+                        seen = it->second;
+                    } else {
+                        // Not in its pack's listing (unexpected): read the version itself.
+                        target one{watch_kind::version, w.id};
+                        if (channel)
+                            one.channels[index_of(*channel)] = 1;
+                        auto single = co_await fetch_one(std::move(one), counter);
+                        if (auto s = single.find(w.id); s != single.end())
+                            seen = s->second;
+                    }
+                } catch (...) {
+                    failure = std::current_exception();
                 }
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            if (deadline_passed)
-                throw timed_out();
+                if (deadline_passed)
+                    throw timed_out();
 
-            if (failure) {
-                ++failed_polls;
-                if (!is_retryable_poll_failure(failure) || ++failures >= options.max_failed_polls)
-                    std::rethrow_exception(failure);
-            } else if (seen) {
-                failures = 0;
-                auto current = watched_state(w, *seen);
-                if (current != last_state) {
-                    last_state = current;
-                    if (w.options.on_state && !current.empty())
-                        w.options.on_state(current);
-                }
-                if (!current.empty() &&
-                    std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
-                    co_return std::move(*seen);
-                if (!current.empty() && is_final(w.kind, w.channel, current))
-                    throw watch_error(watch_error::reason::unreachable, type, w.id, current,
-                                      seen->details,
-                                      what + " ended " + current + describe(seen->details));
-                if (w.kind == watch_kind::release_of_version &&
-                    seen->state == api::background_asset_version_state::failed)
-                    throw watch_error(watch_error::reason::unreachable,
-                                      std::string(api::background_asset_version::resource_type),
-                                      w.id, seen->state, seen->details,
-                                      "version " + w.id + " FAILED" + describe(seen->details));
-                // A version read on its own tells its pack: from now on, share its listing.
-                if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
-                    pack_id = seen->background_asset_id;
-                    auto next = enlist_for();
-                    delist(reg);
-                    reg = std::move(next);
+                if (failure) {
+                    ++failed_polls;
+                    if (!is_retryable_poll_failure(failure) ||
+                        ++failures >= options.max_failed_polls)
+                        std::rethrow_exception(failure);
+                } else if (seen) {
+                    failures = 0;
+                    auto current = watched_state(w, *seen);
+                    if (current != last_state) {
+                        last_state = current;
+                        if (w.options.on_state && !current.empty())
+                            w.options.on_state(current);
+                    }
+                    if (!current.empty() &&
+                        std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
+                        co_return std::move(*seen);
+                    if (!current.empty() && is_final(w.kind, w.channel, current))
+                        throw watch_error(watch_error::reason::unreachable, type, w.id, current,
+                                          seen->details,
+                                          what + " ended " + current + describe(seen->details));
+                    if (w.kind == watch_kind::release_of_version &&
+                        seen->state == api::background_asset_version_state::failed)
+                        throw watch_error(watch_error::reason::unreachable,
+                                          std::string(api::background_asset_version::resource_type),
+                                          w.id, seen->state, seen->details,
+                                          "version " + w.id + " FAILED" + describe(seen->details));
+                    // A version read on its own tells its pack: from now on, share its listing.
+                    if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
+                        pack_id = seen->background_asset_id;
+                        auto next = enlist_for();
+                        delist(reg);
+                        reg = std::move(next);
+                    }
                 }
             }
 
@@ -717,7 +724,7 @@ asio::awaitable<api::background_asset_upload_file> state_watcher::wait_for_uploa
         w.targets.push_back(t.str());
     w.options = std::move(options);
     auto o = co_await state_->watch(std::move(w));
-    co_return std::move(*o.file);
+    co_return *o.file;
 }
 
 asio::awaitable<api::background_asset_version>
@@ -729,7 +736,7 @@ state_watcher::wait_for_version(std::string version_id,
         w.targets.push_back(t.str());
     w.options = std::move(options);
     auto o = co_await state_->watch(std::move(w));
-    co_return std::move(*o.version);
+    co_return *o.version;
 }
 
 asio::awaitable<release_status> state_watcher::wait_for_release(std::string version_id,
