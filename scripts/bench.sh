@@ -2,7 +2,8 @@
 # Benchmarks ascpp against curl and python3-aiohttp on a local ascpp-sim (README "Benchmarks").
 #
 #   scripts/bench.sh           full mode: a 1 GiB upload and 64 files of 16 MiB, 10,000 watchers,
-#                              a 4 GiB publish, 3 alternating runs per contender (about an hour)
+#                              a 4 GiB publish, 3 alternating runs per contender (half an hour
+#                              or more)
 #   scripts/bench.sh --quick   a 64 MiB upload and 16 files of 4 MiB, 500 watchers, a 256 MiB
 #                              publish, 1 run (2-3 min)
 #
