@@ -1,7 +1,13 @@
 #include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
 #include <functional>
+#include <random>
 #include <stdexcept>
 
 namespace ascpp::workflow {
@@ -27,6 +33,20 @@ std::string version_state_of(const api::background_asset_version& v) {
 
 bool committed(std::string_view s) {
     return s == api::delivery_state::upload_complete || s == api::delivery_state::complete;
+}
+
+// A failure after which a find-or-create step is worth running again: the service or the
+// connection failed, so a create may or may not have happened, and looking again tells.
+bool worth_reconciling(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const api::api_error& err) {
+        return err.status() >= 500 && err.status() <= 599;
+    } catch (const http::transport_error& err) {
+        return err.code() == http::errc::connection_closed || err.code() == http::errc::timed_out;
+    } catch (...) {
+        return false;
+    }
 }
 
 std::vector<std::string> default_release_states(release_channel c) {
@@ -237,7 +257,12 @@ struct publisher {
                         std::to_string(f.attributes->file_size.value_or(0)) +
                         " bytes) that differs from " + path.string() +
                         "; it cannot be replaced: publish again after it is processed");
-                result.skipped_files.push_back(name);
+                // Committed by an earlier round of this publish (reconciled): not skipped.
+                const bool sent_now =
+                    std::any_of(result.uploads.begin(), result.uploads.end(),
+                                [&](const upload::upload_result& u) { return u.file.id == f.id; });
+                if (!sent_now)
+                    result.skipped_files.push_back(name);
                 co_return;
             }
             if (matches)
@@ -342,6 +367,31 @@ struct publisher {
         }
     }
 
+    // Runs a find-or-create step, and again after a failure that may have left its create half
+    // done: the step looks before it creates, so a second round finds what the first made.
+    asio::awaitable<void> reconciled(asio::awaitable<void> (publisher::*step)()) {
+        auto delay = opts.reconcile_delay;
+        for (unsigned round = 0;; ++round) {
+            std::exception_ptr failure;
+            try {
+                co_await (this->*step)();
+                co_return;
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            if (round >= opts.reconcile_rounds || !worth_reconciling(failure))
+                std::rethrow_exception(failure);
+            ++result.reconciled_steps;
+            thread_local std::minstd_rand rng{std::random_device{}()};
+            std::uniform_real_distribution<double> jitter(0.5, 1.5);
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            timer.expires_after(
+                std::chrono::duration_cast<std::chrono::milliseconds>(delay * jitter(rng)));
+            co_await timer.async_wait(asio::use_awaitable);
+            delay *= 2;
+        }
+    }
+
     asio::awaitable<publish_result> run() {
         const auto started = clock::now();
         if (req.app_id.empty() || req.asset_pack_identifier.empty())
@@ -355,11 +405,11 @@ struct publisher {
             check_journal();
         }
 
-        co_await find_or_create_pack();
-        co_await find_or_create_version();
+        co_await reconciled(&publisher::find_or_create_pack);
+        co_await reconciled(&publisher::find_or_create_version);
         const auto state = version_state_of(result.version);
         if (state.empty() || state == api::background_asset_version_state::awaiting_upload)
-            co_await upload_files();
+            co_await reconciled(&publisher::upload_files);
         // Otherwise the journal's version was already uploaded (PROCESSING or COMPLETE).
         result.upload_duration = since(started);
 

@@ -159,6 +159,7 @@ struct env {
         o.watch.timeout = 60s;
         o.upload.retry.initial_delay = 5ms;
         o.upload.retry.max_delay = 50ms;
+        o.reconcile_delay = 20ms;
         return o;
     }
 
@@ -320,6 +321,50 @@ BOOST_AUTO_TEST_CASE(rerun_after_failed_reservation_continues_the_same_version) 
     BOOST_TEST(again.version_created);
     BOOST_TEST(again.version.id != r.version.id);
     BOOST_TEST(e.versions_of(packs[0].id).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(failed_creates_are_looked_for_and_made_again_without_duplicates) {
+    env e;
+    const auto bytes = make_bytes(2 * part_size + 7, 9);
+    auto asset = e.dir.write("Pack.aar", bytes);
+    auto manifest =
+        e.dir.write("Manifest.json", std::string(R"({"assetPackID":"Pack","downloadPolicy":{}})"));
+    // Each create POST fails once with a server error, which the client does not replay.
+    std::vector<sim::fault_rule> faults;
+    for (const char* route :
+         {"backgroundAssets_createInstance", "backgroundAssetVersions_createInstance",
+          "backgroundAssetUploadFiles_createInstance"}) {
+        sim::fault_rule once;
+        once.route = route;
+        once.status = 503;
+        once.max_hits = 1;
+        faults.push_back(once);
+    }
+    e.sim.set_faults(faults);
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, manifest}, e.options()));
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(r.reconciled_steps == 3u);
+    BOOST_TEST(r.asset_pack_created);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.uploads.size() == 2u);
+    BOOST_TEST(r.skipped_files.empty());
+    // Nothing was made twice, and every byte arrived with matching checksums.
+    auto packs = e.packs();
+    BOOST_TEST_REQUIRE(packs.size() == 1u);
+    auto versions = e.versions_of(packs[0].id);
+    BOOST_TEST_REQUIRE(versions.size() == 1u);
+    BOOST_TEST(e.files_of(versions[0].id).size() == 2u);
+    BOOST_TEST(e.sim.stats().checksums_matched == 2u);
+    BOOST_TEST(e.sim.stats().checksums_mismatched == 0u);
+
+    // With no rounds to spare, the same failure ends the publish.
+    e.sim.set_faults({faults[0]});
+    auto strict = e.options();
+    strict.reconcile_rounds = 0;
+    BOOST_CHECK_THROW(
+        e.run(wf::publish(*e.client, {e.app(), "Other", asset, {}}, std::move(strict))),
+        api::api_error);
+    e.sim.clear_faults();
 }
 
 BOOST_AUTO_TEST_CASE(rerun_after_failed_parts_reuses_the_reservation) {

@@ -9,6 +9,9 @@
 //   4. optionally wait until the version is processed (COMPLETE, or FAILED with its
 //      stateDetails in the result) and until its release in a channel reaches a state.
 //
+// Steps 1-3 look before they create, so a step that failed on a server error or a dropped
+// connection is run again (publish_options::reconcile_rounds) without making duplicates.
+//
 // With a journal file, a publish killed part-way and started again with the same journal goes
 // on with the same pack, version and reservations and sends only the parts that are missing.
 // The journal is deleted when the publish succeeds.
@@ -60,6 +63,13 @@ struct publish_options {
     watch_options watch;
     // The watcher to share with other publishes (a batch shares one); null: a private one.
     std::shared_ptr<state_watcher> watcher;
+    // The client never replays a POST that met a server error (5xx) or lost its connection: it
+    // may have taken effect. Publish instead runs the step again, which first looks for what it
+    // was creating (the pack by identifier, the version AWAITING_UPLOAD, the reservation of
+    // this file) and creates it only if absent: at most this many extra rounds per step,
+    // `reconcile_delay` apart (jittered, doubling).
+    unsigned reconcile_rounds = 2;
+    std::chrono::milliseconds reconcile_delay{1000};
 };
 
 struct publish_result {
@@ -84,6 +94,8 @@ struct publish_result {
     // API requests this publish made itself, its polls included (shared polls count once, for
     // the watch that made them).
     std::uint64_t api_requests = 0;
+    // Steps run again after a failure that may have left a create half done (reconcile_rounds).
+    unsigned reconciled_steps = 0;
     std::chrono::milliseconds upload_duration{0};
     std::chrono::milliseconds processing_duration{0}; // waiting for the version and release
     std::chrono::milliseconds duration{0};
