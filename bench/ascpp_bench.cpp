@@ -7,6 +7,7 @@
 // a result is wrong, never because of a time.
 #include <ascpp/api/client.hpp>
 #include <ascpp/upload/upload_file.hpp>
+#include <ascpp/workflow/batch.hpp>
 #include <ascpp/workflow/publish.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
@@ -72,6 +73,7 @@ struct settings {
     int api_calls = 2000;
     int curl_calls = 100;
     std::uint64_t publish_size = 32ull << 20;
+    std::size_t batch_packs = 100; // publish economy: the batch's packs (1 MiB each)
     bool peers = true;
     // Watching at scale: versions kept PROCESSING, spread over packs, each watched by one watch.
     std::size_t watch_versions = 10'000;
@@ -902,6 +904,49 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
         out["minimum_requests"] = minimum;
         out["ratio_to_minimum"] = double(res.api_requests) / minimum;
         out["seconds"] = secs;
+
+        // A batch, in an app of its own (an app holds at most 100 live packs): the watcher is
+        // shared, so the versions' polls become one listing per pack.
+        const std::string batch_app = "9200000000";
+        env.add_app(batch_app);
+        std::vector<wf::batch_entry> entries;
+        for (std::size_t i = 0; i < s.batch_packs; ++i) {
+            auto f = dir / ("batch-" + std::to_string(i) + ".aar");
+            make_file(f, 1 << 20, 1000 + i);
+            wf::batch_entry e;
+            e.app_id = batch_app;
+            e.asset_pack_identifier =
+                "com.example.bench.batch." + std::to_string(::getpid()) + "." + std::to_string(i);
+            e.asset = f;
+            entries.push_back(std::move(e));
+        }
+        std::cout << "batch of " << s.batch_packs
+                  << " packs of 1 MiB, 8 publishes at once, waited for COMPLETE:\n";
+        env.reset_stats();
+        wf::batch_options bo;
+        bo.max_concurrent_publishes = 8;
+        auto summary = env.run(wf::publish_batch(*env.client, std::move(entries), std::move(bo)));
+        auto bst = env.stats();
+        std::uint64_t batch_total = 0;
+        for (auto& [k, v] : bst.at("requests").as_object())
+            if (k != "upload_part" && k != "sim")
+                batch_total += v.to_number<std::uint64_t>();
+        if (summary.succeeded != s.batch_packs || summary.failed != 0)
+            fail("publish: the batch had " + std::to_string(summary.failed) + " failures");
+        auto& bverdict = bst.at("checksums").as_object();
+        if (num(bverdict, "matched") != s.batch_packs || num(bverdict, "mismatched") != 0)
+            fail("publish: the batch's checksums were not all verified as matching");
+        if (batch_total != summary.api_requests)
+            fail("publish: the batch sent " + std::to_string(summary.api_requests) +
+                 " API requests, the simulator saw " + std::to_string(batch_total));
+        const double per_pack = double(batch_total) / double(s.batch_packs);
+        std::cout << "API requests: " << batch_total << " (" << fmt(per_pack, 2)
+                  << " per pack, against " << res.api_requests << " for a pack on its own), "
+                  << fmt(summary.duration.count() / 1000.0, 2) << " s\n";
+        out["batch_packs"] = s.batch_packs;
+        out["batch_api_requests"] = batch_total;
+        out["batch_api_requests_per_pack"] = per_pack;
+        out["batch_seconds"] = summary.duration.count() / 1000.0;
     } catch (const std::exception& e) {
         std::cout << "publish failed: " << e.what() << "\n";
         out["error"] = e.what();
@@ -1655,6 +1700,7 @@ int main(int argc, char** argv) {
         s.api_calls = s.check ? 50 : 300;
         s.curl_calls = s.check ? 10 : 50;
         s.publish_size = 6ull << 20;
+        s.batch_packs = s.check ? 10 : 20;
         if (s.check)
             s.concurrency = {1, 4};
         s.watch_versions = s.check ? 200 : 500;
