@@ -63,6 +63,7 @@ struct publisher {
     std::shared_ptr<std::atomic<std::uint64_t>> requests =
         std::make_shared<std::atomic<std::uint64_t>>(0);
     publish_result result;
+    std::mt19937_64 rng{std::random_device{}()}; // reconcile delays
 
     void count(std::uint64_t n = 1) { *requests += n; }
 
@@ -370,7 +371,9 @@ struct publisher {
     // Runs a find-or-create step, and again after a failure that may have left its create half
     // done: the step looks before it creates, so a second round finds what the first made.
     asio::awaitable<void> reconciled(asio::awaitable<void> (publisher::*step)()) {
-        auto delay = opts.reconcile_delay;
+        upload::retry_options pacing; // the upload engine's backoff, from reconcile_delay
+        pacing.initial_delay = opts.reconcile_delay;
+        pacing.max_delay = opts.reconcile_delay * 64;
         for (unsigned round = 0;; ++round) {
             std::exception_ptr failure;
             try {
@@ -382,13 +385,9 @@ struct publisher {
             if (round >= opts.reconcile_rounds || !worth_reconciling(failure))
                 std::rethrow_exception(failure);
             ++result.reconciled_steps;
-            thread_local std::minstd_rand rng{std::random_device{}()};
-            std::uniform_real_distribution<double> jitter(0.5, 1.5);
             asio::steady_timer timer(co_await asio::this_coro::executor);
-            timer.expires_after(
-                std::chrono::duration_cast<std::chrono::milliseconds>(delay * jitter(rng)));
+            timer.expires_after(upload::backoff_delay(pacing, round + 1, rng));
             co_await timer.async_wait(asio::use_awaitable);
-            delay *= 2;
         }
     }
 

@@ -67,7 +67,8 @@ struct publish_options {
     // may have taken effect. Publish instead runs the step again, which first looks for what it
     // was creating (the pack by identifier, the version AWAITING_UPLOAD, the reservation of
     // this file) and creates it only if absent: at most this many extra rounds per step,
-    // `reconcile_delay` apart (jittered, doubling).
+    // apart by the upload engine's backoff (upload::backoff_delay): half to all of
+    // `reconcile_delay`, then of twice that.
     unsigned reconcile_rounds = 2;
     std::chrono::milliseconds reconcile_delay{1000};
 };
