@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks ascpp against curl and python3-aiohttp on a local ascpp-sim (README "Benchmarks").
+# Benchmarks ascpp against curl and python3-aiohttp on a local ascpp-sim (docs/benchmarks.md).
 #
 #   scripts/bench.sh           full mode: a 1 GiB upload and 64 files of 16 MiB, 10,000 watchers,
 #                              a 4 GiB publish, 3 alternating runs per contender (half an hour

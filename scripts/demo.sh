@@ -99,7 +99,7 @@ cat >&2 <<EOF
 The simulator stops now. To look further:
   - $demo: the archive, the manifest, the simulator's log (sim.log) and key (keys/)
   - $ascpp --help, and --help on every command (e.g. ascpp publish --help)
-  - --output json on any command for one JSON document (README "The command line")
+  - --output json on any command for one JSON document (docs/cli.md)
   - $sim --help: faults (--fault), processing delays, rate limits
   - scripts/test.sh runs the whole test suite
 EOF

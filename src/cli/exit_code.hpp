@@ -6,7 +6,7 @@
 
 namespace ascpp::cli {
 
-// Documented in README.md ("Exit codes"); scripts depend on these values, never renumber them.
+// Documented in docs/cli.md ("Exit codes"); scripts depend on these values, never renumber them.
 enum class exit_code : int {
     ok = 0,
     failed = 1,       // the operation failed: API error, processing FAILED, unreachable service

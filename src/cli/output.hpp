@@ -1,5 +1,5 @@
 // What commands print on stdout: aligned tables for people, or one JSON document for scripts.
-// The JSON shapes are documented in README.md ("JSON output") and are part of the interface.
+// The JSON shapes are documented in docs/cli.md ("JSON output") and are part of the interface.
 #pragma once
 
 #include <boost/json/array.hpp>

@@ -187,7 +187,7 @@ json::value string_or_null(const std::string& s) {
     return json::value(s);
 }
 
-// The publish document of `--output json` (README "JSON output").
+// The publish document of `--output json` (docs/cli.md "JSON output").
 json::object publish_json(const workflow::publish_result& r) {
     json::array uploads;
     for (const auto& u : r.uploads)
@@ -290,7 +290,7 @@ asio::awaitable<void> publish_command(context& ctx) {
                                " failed processing" + details_text(result.state_details));
 }
 
-// The batch document of `--output json` (README "JSON output").
+// The batch document of `--output json` (docs/cli.md "JSON output").
 json::object batch_json(const workflow::batch_summary& s) {
     json::array items;
     for (const auto& item : s.items) {

@@ -175,11 +175,6 @@ void need_matching_id(const json::object& data, const std::string& path_id) {
                            "The id '" + id + "' in the body does not match the id in the path");
 }
 
-bool valid_hex(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-}
-
 // Validates a Checksums object and returns it as given.
 json::object need_checksums(const json::value& v, const std::string& ptr) {
     auto& o = need_object(v, ptr);

@@ -61,7 +61,7 @@ std::string format_date_time(sys_time t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    char buf[40];
+    char buf[96]; // room for any int in every field, so the format can never truncate
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(millis));

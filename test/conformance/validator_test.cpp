@@ -28,7 +28,7 @@ bool mentions(const std::vector<std::string>& problems, std::string_view text) {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(accepts_the_reference_minimal_bodies) {
-    // The minimal valid bodies of REFERENCE.md §2.2.
+    // The minimal valid bodies of the spec's create and update requests.
     const char* bodies[][2] = {
         {"BackgroundAssetCreateRequest",
          R"({"data":{"type":"backgroundAssets","attributes":{"assetPackIdentifier":"Tutorial"},"relationships":{"app":{"data":{"type":"apps","id":"123456789"}}}}})"},

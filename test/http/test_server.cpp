@@ -190,7 +190,7 @@ struct test_server::state {
                 log.push_back(r);
                 current = h;
             }
-            reply rep = current ? current(r) : reply{200, "ok"};
+            reply rep = current ? current(r) : reply{.status = 200, .body = "ok"};
 
             if (rep.stall) {
                 // Hold the connection until the client closes it or the server stops.
