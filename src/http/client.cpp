@@ -1,12 +1,14 @@
 // The pools: one per origin, bounded per origin and overall, with a FIFO of waiting requests,
-// idle eviction by a janitor coroutine, and the one safe retry. Pool state is guarded by one
-// mutex with short critical sections; no I/O happens under it (except a non-blocking peek).
+// idle eviction, and the one safe retry. Pool state is guarded by one mutex with short critical
+// sections; no I/O happens under it (except a non-blocking peek).
+//
+// Idle connections are evicted when a request looks for a connection, not by a timer: an idle
+// pool then holds no pending operation, so the user's io_context::run() returns as soon as the
+// last request ends, however long idle_timeout is.
 #include "connection.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -148,11 +150,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::size_t peak_open = 0; // the most connections open at once (opening ones included)
     std::list<std::shared_ptr<waiter>> waiters;
     bool closed = false;
-    bool janitor_running = false;
-    // The janitor and everything that touches its timer run on this strand: an Asio timer is
-    // not safe to use from two threads, even under `mutex`.
-    asio::strand<asio::any_io_executor> janitor_strand = asio::make_strand(executor);
-    asio::steady_timer* janitor_timer = nullptr; // set while the janitor waits; under `mutex`
 
     // --- pool bookkeeping; every *_locked function needs `mutex` held -------------------------
 
@@ -236,30 +233,21 @@ struct client::impl : std::enable_shared_from_this<impl> {
     // Returns a connection after use: to the idle list when `reusable`, else closed.
     void give_back(const origin& where, std::unique_ptr<connection> c, bool reusable) {
         closing out;
-        bool start_janitor = false;
         {
             std::lock_guard lock(mutex);
             auto& pool = pools[where.name];
             if (reusable && !closed) {
                 c->idle_since = clock::now();
                 pool.idle.push_back(std::move(c));
-                if (!janitor_running) {
-                    janitor_running = true;
-                    start_janitor = true;
-                }
             } else {
                 out.push_back(std::move(c));
                 --pool.open;
                 --total_open;
             }
+            evict_expired_locked(clock::now(), out);
             dispatch_locked(out);
         }
         close_all(out);
-        if (start_janitor) {
-            // A named argument: GCC 12 can destroy a temporary passed to a coroutine twice.
-            std::weak_ptr<impl> weak = weak_from_this();
-            asio::co_spawn(janitor_strand, janitor(weak), asio::detached);
-        }
     }
 
     // A grant the request will not use (it was cancelled as the grant arrived).
@@ -281,12 +269,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
     void close_idle_connections(bool shutting_down) {
         closing out;
-        bool wake_janitor = false;
         {
             std::lock_guard lock(mutex);
             if (shutting_down)
                 closed = true;
-            wake_janitor = shutting_down && janitor_running;
             for (auto& [key, pool] : pools) {
                 for (auto& c : pool.idle)
                     out.push_back(std::move(c));
@@ -297,15 +283,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
             dispatch_locked(out);
         }
         close_all(out);
-        if (wake_janitor) {
-            // Wake the janitor now (it sees `closed` and ends) rather than at its next eviction,
-            // so the io_context's run() need not wait for it. The post holds the impl alive.
-            asio::post(janitor_strand, [self = shared_from_this()] {
-                std::lock_guard lock(self->mutex);
-                if (self->janitor_timer)
-                    self->janitor_timer->cancel();
-            });
-        }
     }
 
     // Waits in FIFO order for an idle connection or room for a new one, until `deadline`.
@@ -373,42 +350,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                       "waiting for a connection to " + where.name +
                                           ": none free within the request timeout of " +
                                           std::to_string(timeout.count()) + " ms");
-        }
-    }
-
-    // Closes idle connections as they pass idle_timeout; runs while any connection is idle.
-    static asio::awaitable<void> janitor(std::weak_ptr<impl> weak) {
-        auto ex = co_await asio::this_coro::executor;
-        asio::steady_timer timer(ex);
-        for (;;) {
-            closing out;
-            bool done = false;
-            {
-                auto self = weak.lock();
-                if (!self)
-                    co_return;
-                std::lock_guard lock(self->mutex);
-                self->evict_expired_locked(clock::now(), out);
-                self->dispatch_locked(out);
-                std::optional<clock::time_point> next;
-                for (auto& [key, pool] : self->pools)
-                    for (auto& c : pool.idle)
-                        if (!next || c->idle_since < *next)
-                            next = c->idle_since;
-                if (!next || self->closed) {
-                    self->janitor_running = false;
-                    self->janitor_timer = nullptr;
-                    done = true;
-                } else {
-                    timer.expires_at(*next + self->options.idle_timeout);
-                    self->janitor_timer = &timer;
-                }
-            }
-            close_all(out);
-            if (done)
-                co_return;
-            error_code ec; // operation_aborted when the client is destroyed
-            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
     }
 

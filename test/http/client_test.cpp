@@ -183,7 +183,9 @@ BOOST_AUTO_TEST_SUITE(pooling)
 
 BOOST_AUTO_TEST_CASE(sequential_requests_reuse_one_connection) {
     test_server server(tls_server_options(), [](const served_request& r) {
-        return reply{200, "you asked for " + r.target, {{"X-Request-ID", "req-1"}}};
+        return reply{.status = 200,
+                     .body = "you asked for " + r.target,
+                     .headers = {{"X-Request-ID", "req-1"}}};
     });
     io_threads io;
     http::client client(io.ioc.get_executor(), trusting_options());
@@ -211,7 +213,7 @@ BOOST_AUTO_TEST_CASE(sequential_requests_reuse_one_connection) {
 
 BOOST_AUTO_TEST_CASE(concurrent_requests_on_many_threads_stay_within_the_pool_bounds) {
     test_server server(tls_server_options(), [](const served_request& r) {
-        return reply{200, r.target};
+        return reply{.status = 200, .body = r.target};
     });
     io_threads io(4);
     auto options = trusting_options();
@@ -262,11 +264,42 @@ BOOST_AUTO_TEST_CASE(idle_connections_are_evicted_after_the_idle_timeout) {
     options.idle_timeout = 100ms;
     http::client client(io.ioc.get_executor(), options);
     BOOST_TEST(send(io, client, get(server.url("/"))).status == 200u);
-    // Nothing else happens: only the client's own eviction can close the connection.
-    BOOST_TEST(eventually([&] { return server.connections_open() == 0; }));
+    std::this_thread::sleep_for(150ms);
+    // The next request finds the idle connection expired: it is closed, and a new one opened.
     BOOST_TEST(send(io, client, get(server.url("/"))).status == 200u);
     BOOST_TEST(client.stats().connections_opened == 2u);
     BOOST_TEST(client.stats().connections_reused == 0u);
+    BOOST_TEST(eventually([&] { return server.connections_open() == 1; }));
+}
+
+BOOST_AUTO_TEST_CASE(run_returns_when_the_last_request_ends) {
+    // No work guard and the default 30 s idle timeout: the pooled connection must not keep run()
+    // busy after the response arrived.
+    test_server server(tls_server_options());
+    asio::io_context ioc;
+    http::client client(ioc.get_executor(), trusting_options());
+    auto req = get(server.url("/"));
+    std::optional<unsigned> done;
+    auto on_done = [&](std::exception_ptr e, http::response r) {
+        BOOST_CHECK(!e);
+        done = r.status;
+    };
+    client.async_send(std::move(req), on_done);
+    std::atomic<bool> guard_stopped{false};
+    std::thread guard([&] {
+        // A hang guard: stops a run() that would never return, and says so.
+        for (int i = 0; i < 1200 && !ioc.stopped(); ++i)
+            std::this_thread::sleep_for(100ms);
+        if (!ioc.stopped()) {
+            guard_stopped = true;
+            ioc.stop();
+        }
+    });
+    ioc.run();
+    guard.join();
+    BOOST_REQUIRE(done.has_value());
+    BOOST_TEST(!guard_stopped);                        // run() returned because no work was left
+    BOOST_TEST(client.stats().connections_open == 1u); // still pooled, for the next request
 }
 
 BOOST_AUTO_TEST_CASE(close_idle_closes_pooled_connections) {
@@ -627,7 +660,7 @@ BOOST_AUTO_TEST_CASE(file_range_problems_are_file_errors_before_any_connection) 
 
 BOOST_AUTO_TEST_CASE(string_bodies_and_headers_go_out_as_given) {
     test_server server(tls_server_options(), [](const served_request& r) {
-        return reply{201, r.header("Content-Type") + "|" + r.body};
+        return reply{.status = 201, .body = r.header("Content-Type") + "|" + r.body};
     });
     io_threads io;
     http::client client(io.ioc.get_executor(), trusting_options());
@@ -653,7 +686,7 @@ BOOST_AUTO_TEST_CASE(string_bodies_and_headers_go_out_as_given) {
 
 BOOST_AUTO_TEST_CASE(head_responses_have_no_body_and_keep_the_connection) {
     test_server server(tls_server_options(), [](const served_request&) {
-        return reply{200, std::string(5000, 'z')};
+        return reply{.status = 200, .body = std::string(5000, 'z')};
     });
     io_threads io;
     http::client client(io.ioc.get_executor(), trusting_options());
@@ -710,7 +743,7 @@ BOOST_AUTO_TEST_CASE(truncated_body_is_connection_closed) {
 
 BOOST_AUTO_TEST_CASE(oversized_bodies_are_refused_with_body_too_large) {
     test_server server(tls_server_options(), [](const served_request&) {
-        return reply{200, std::string(1 << 20, 'b')};
+        return reply{.status = 200, .body = std::string(1 << 20, 'b')};
     });
     io_threads io;
     auto options = short_timeouts();
@@ -727,7 +760,9 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_are_refused_with_body_too_large) {
     BOOST_TEST(failure_of(io, client, get(server.url("/chunked"))) == http::errc::body_too_large);
 
     // The per-request override raises the limit.
-    server.set_handler([](const served_request&) { return reply{200, std::string(1 << 20, 'b')}; });
+    server.set_handler([](const served_request&) {
+        return reply{.status = 200, .body = std::string(1 << 20, 'b')};
+    });
     http::request big = get(server.url("/allowed"));
     big.max_response_body = 2 << 20;
     BOOST_TEST(send(io, client, std::move(big)).body.size() == std::size_t(1 << 20));
@@ -817,7 +852,7 @@ BOOST_AUTO_TEST_CASE(cancelling_through_the_slot_ends_the_request_and_drops_its_
     BOOST_TEST(eventually([&] { return server.connections_open() == 0; }));
 
     // The client is still usable, on a new connection.
-    server.set_handler([](const served_request&) { return reply{200, "fine"}; });
+    server.set_handler([](const served_request&) { return reply{.status = 200, .body = "fine"}; });
     BOOST_TEST(send(io, client, get(server.url("/"))).body == "fine");
     BOOST_TEST(client.stats().connections_opened == 2u);
 }
@@ -859,7 +894,7 @@ BOOST_AUTO_TEST_CASE(a_request_waiting_for_a_pool_slot_can_be_cancelled_or_time_
     BOOST_CHECK_THROW(wait_for(first), http::transport_error);
 
     // The slot came back.
-    server.set_handler([](const served_request&) { return reply{200, "fine"}; });
+    server.set_handler([](const served_request&) { return reply{.status = 200, .body = "fine"}; });
     BOOST_TEST(send(io, client, get(server.url("/"))).body == "fine");
 }
 

@@ -22,6 +22,10 @@ struct client_options {
     std::size_t max_connections_per_origin = 16;
     std::size_t max_connections_total = 64;
     std::size_t max_requests_per_connection = 1000;
+    // An idle connection older than this is closed when the client next looks for a connection
+    // or gives one back. No timer waits for it: an idle client holds no pending operation, so
+    // io_context::run() returns when the last request ends. close_idle() and the destructor
+    // close idle connections at once.
     std::chrono::milliseconds idle_timeout{30'000};
 
     std::chrono::milliseconds connect_timeout{10'000};
