@@ -23,7 +23,9 @@ run("configure consumer" ${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DI
     "-DCMAKE_CXX_FLAGS=${flags}"
     "-DCMAKE_EXE_LINKER_FLAGS=${flags}")
 run("build consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run("run consumer" ${WORK_DIR}/build/consumer)
+foreach(program consumer deprecated_asio own_asio_src)
+    run("run ${program}" ${WORK_DIR}/build/${program})
+endforeach()
 
 # The programs are installed too.
 foreach(program ascpp ascpp-sim)
