@@ -30,21 +30,6 @@ namespace {
 // How long a timed-out command may take to unwind after its cancellation before it is abandoned.
 constexpr auto cancel_grace = std::chrono::seconds(5);
 
-api::client_config client_config_from(const config& cfg) {
-    api::client_config cc;
-    cc.base_url = cfg.api_url;
-    cc.key_id = cfg.key_id;
-    cc.issuer_id = cfg.issuer_id;
-    try {
-        cc.private_key = auth::private_key::from_pem(cfg.private_key_pem);
-    } catch (const auth::key_error& e) {
-        throw usage_error("private key from " + cfg.private_key_origin + ": " + e.what());
-    }
-    cc.ca_file = cfg.ca_file;
-    cc.user_agent = "ascpp-cli/" + version_text().substr(6, version_text().find(' ', 6) - 6);
-    return cc;
-}
-
 asio::awaitable<void> dispatch(context& ctx) {
     ctx.note("ascpp: " + ctx.cfg.describe());
     switch (ctx.inv.cmd) {

@@ -199,13 +199,13 @@ BOOST_AUTO_TEST_CASE(all_seventeen_operations_send_what_the_spec_says) {
     BOOST_TEST(assets.data.size() == 2u);
     auto ids = rt.run(c.list_background_asset_ids("1234567890", {50})); // 2
     BOOST_TEST(ids.data.at(0).type == "backgroundAssets");
-    auto created = rt.run(c.create_background_asset({"1234567890", "Tutorial"})); // 3
+    auto created = rt.run(c.create_background_asset("1234567890", "Tutorial")); // 3
     BOOST_TEST(*created.data.attributes->asset_pack_identifier == "Tutorial");
     api::background_asset_query get_q;
     get_q.include = {"app", "internalBetaVersion"};
     auto got = rt.run(c.get_background_asset("pack/1", get_q)); // 4
     BOOST_TEST(got.included.find<api::app>(got.data.relationships->app) != nullptr);
-    auto archived = rt.run(c.update_background_asset({"pack-1", true})); // 5
+    auto archived = rt.run(c.update_background_asset("pack-1", true)); // 5
     BOOST_TEST(!archived.data.id.empty());
     api::background_asset_versions_query vq;
     vq.filter_state = {api::background_asset_version_state::complete};
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(all_seventeen_operations_send_what_the_spec_says) {
     BOOST_TEST(versions.data.size() == 2u);
     auto version_ids = rt.run(c.list_background_asset_version_ids("pack-1")); // 7
     BOOST_TEST(version_ids.data.size() == 2u);
-    auto version = rt.run(c.create_background_asset_version({"pack-1"})); // 8
+    auto version = rt.run(c.create_background_asset_version("pack-1")); // 8
     BOOST_TEST(
         (*version.data.attributes->state == api::background_asset_version_state::processing));
     api::background_asset_version_query gvq;
@@ -226,18 +226,15 @@ BOOST_AUTO_TEST_CASE(all_seventeen_operations_send_what_the_spec_says) {
     auto file_ids = rt.run(c.list_background_asset_upload_file_ids("ver-1")); // 11
     BOOST_TEST(file_ids.data.size() == 1u);
     auto reservation = rt.run(c.create_background_asset_upload_file(
-        {"ver-1", api::asset_type::asset, "Tutorial.aar", 12582912})); // 12
+        "ver-1", api::asset_type::asset, "Tutorial.aar", 12582912)); // 12
     BOOST_TEST(reservation.data.attributes->upload_operations->size() == 3u);
     auto file = rt.run(c.get_background_asset_upload_file("file-1")); // 13
     BOOST_TEST(file.data.id == "5b7d9e1f-2a3c-4e5f-8a9b-0c1d2e3f4a5b");
-    api::background_asset_upload_file_update_request commit;
-    commit.id = "file-1";
-    commit.uploaded = true;
-    commit.source_file_checksums = api::checksums{
+    const api::checksums sums{
         api::checksum{"9e107d9d372bb6826bd81d3542a419d6", api::checksum_algorithm::md5, {}},
         {},
         {}};
-    auto committed = rt.run(c.update_background_asset_upload_file(commit)); // 14
+    auto committed = rt.run(c.update_background_asset_upload_file("file-1", true, sums)); // 14
     BOOST_TEST(
         (*committed.data.attributes->asset_delivery_state->state == api::delivery_state::failed));
     auto internal = rt.run(c.get_internal_beta_release("ib-1")); // 15
@@ -451,7 +448,7 @@ BOOST_AUTO_TEST_CASE(error_statuses_become_api_errors_and_are_not_retried) {
         auto before = server.request_count();
         try {
             if (s == 409 || s == 422)
-                rt.run(c.create_background_asset({"1", "Tutorial"}));
+                rt.run(c.create_background_asset("1", "Tutorial"));
             else
                 rt.run(c.get_background_asset("x"));
             BOOST_FAIL("no error for " << s);
@@ -560,7 +557,7 @@ BOOST_AUTO_TEST_CASE(server_errors_retry_gets_and_patches_but_not_posts) {
 
     failures = 1;
     try {
-        rt.run(c.create_background_asset_version({"p"}));
+        rt.run(c.create_background_asset_version("p"));
         BOOST_FAIL("a POST was replayed after a 5xx");
     } catch (const api::api_error& e) {
         BOOST_TEST(e.status() == 503u);
@@ -599,7 +596,7 @@ BOOST_AUTO_TEST_CASE(dropped_connections_retry_idempotent_requests_only) {
 
     drops = 1;
     auto before = server.request_count();
-    BOOST_CHECK_THROW(rt.run(c.create_background_asset({"1", "Tutorial"})),
+    BOOST_CHECK_THROW(rt.run(c.create_background_asset("1", "Tutorial")),
                       ascpp::http::transport_error);
     BOOST_TEST(server.request_count() - before == 1u, "a POST was replayed after a lost response");
 }

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -168,6 +169,38 @@ BOOST_AUTO_TEST_CASE(describe_holds_no_secret) {
     BOOST_TEST(d.find("BEGIN") == std::string::npos);
     BOOST_TEST(d.find("MIGT") == std::string::npos);
     BOOST_TEST(d.find("key id K") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The library's own entry points: the same resolution, with messages that name no flags.
+BOOST_FIXTURE_TEST_SUITE(library_config, fixture)
+
+BOOST_AUTO_TEST_CASE(library_messages_name_only_the_variables) {
+    try {
+        ascpp::api::resolve_client_config({}, env());
+        BOOST_FAIL("resolve_config did not throw");
+    } catch (const ascpp::api::config_error& e) {
+        std::string what = e.what();
+        BOOST_TEST(what.find("ASC_KEY_ID") != std::string::npos, what);
+        BOOST_TEST(what.find("--") == std::string::npos, what);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(client_config_from_the_process_environment) {
+    ::unsetenv("ASC_KEY_ID");
+    BOOST_CHECK_THROW(ascpp::api::client_config::from_environment(), ascpp::api::config_error);
+    ::setenv("ASC_KEY_ID", "2X9R4HXF34", 1);
+    ::setenv("ASC_PRIVATE_KEY", "not a key", 1);
+    ::unsetenv("ASC_PRIVATE_KEY_PATH");
+    try {
+        ascpp::api::client_config::from_environment();
+        BOOST_FAIL("a malformed key was accepted");
+    } catch (const ascpp::api::config_error& e) {
+        BOOST_TEST(std::string(e.what()).find("ASC_PRIVATE_KEY") != std::string::npos, e.what());
+    }
+    ::unsetenv("ASC_KEY_ID");
+    ::unsetenv("ASC_PRIVATE_KEY");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

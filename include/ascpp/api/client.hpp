@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace ascpp::api {
@@ -58,6 +59,11 @@ struct client_config {
     // Keep requests within the X-Rate-Limit budget the server reports.
     bool client_side_rate_limit = true;
     std::string user_agent = "ascpp/0.1";
+
+    // The settings the ascpp command reads: ASC_KEY_ID, ASC_ISSUER_ID, ASC_PRIVATE_KEY_PATH (or
+    // the PEM in ASC_PRIVATE_KEY), ASC_API_URL, ASC_CA_FILE. Throws api::config_error naming the
+    // variable that is missing or wrong (see <ascpp/api/environment.hpp>).
+    static client_config from_environment();
 };
 
 // Counters since the client was built; a consistent snapshot.
@@ -98,12 +104,22 @@ public:
     // 3. POST /v1/backgroundAssets
     asio::awaitable<document<background_asset>>
     create_background_asset(background_asset_create_request body);
+    // The same with plain parameters, so no request needs to be braced inside a co_await.
+    asio::awaitable<document<background_asset>>
+    create_background_asset(std::string app_id, std::string asset_pack_identifier) {
+        return create_background_asset(
+            background_asset_create_request{std::move(app_id), std::move(asset_pack_identifier)});
+    }
     // 4. GET /v1/backgroundAssets/{id}
     asio::awaitable<document<background_asset>>
     get_background_asset(std::string id, background_asset_query q = background_asset_query());
     // 5. PATCH /v1/backgroundAssets/{id} (body.id is the id)
     asio::awaitable<document<background_asset>>
     update_background_asset(background_asset_update_request body);
+    asio::awaitable<document<background_asset>> update_background_asset(std::string id,
+                                                                        bool archived) {
+        return update_background_asset(background_asset_update_request{std::move(id), archived});
+    }
 
     // ---- versions ----
     // 6. GET /v1/backgroundAssets/{id}/versions
@@ -123,6 +139,11 @@ public:
     // 8. POST /v1/backgroundAssetVersions
     asio::awaitable<document<background_asset_version>>
     create_background_asset_version(background_asset_version_create_request body);
+    asio::awaitable<document<background_asset_version>>
+    create_background_asset_version(std::string background_asset_id) {
+        return create_background_asset_version(
+            background_asset_version_create_request{std::move(background_asset_id)});
+    }
     // 9. GET /v1/backgroundAssetVersions/{id}
     asio::awaitable<document<background_asset_version>> get_background_asset_version(
         std::string id, background_asset_version_query q = background_asset_version_query());
@@ -145,6 +166,12 @@ public:
     // 12. POST /v1/backgroundAssetUploadFiles (reserve; the response has the upload operations)
     asio::awaitable<document<background_asset_upload_file>>
     create_background_asset_upload_file(background_asset_upload_file_create_request body);
+    asio::awaitable<document<background_asset_upload_file>>
+    create_background_asset_upload_file(std::string version_id, api::asset_type type,
+                                        std::string file_name, std::int64_t file_size) {
+        return create_background_asset_upload_file(background_asset_upload_file_create_request{
+            std::move(version_id), type, std::move(file_name), file_size});
+    }
     // 13. GET /v1/backgroundAssetUploadFiles/{id}
     asio::awaitable<document<background_asset_upload_file>> get_background_asset_upload_file(
         std::string id,
@@ -152,6 +179,16 @@ public:
     // 14. PATCH /v1/backgroundAssetUploadFiles/{id} (commit; body.id is the id)
     asio::awaitable<document<background_asset_upload_file>>
     update_background_asset_upload_file(background_asset_upload_file_update_request body);
+    // Commits an upload file (`uploaded` true) with the checksums of what was sent.
+    asio::awaitable<document<background_asset_upload_file>>
+    update_background_asset_upload_file(std::string id, bool uploaded,
+                                        std::optional<checksums> source_file_checksums) {
+        background_asset_upload_file_update_request body;
+        body.id = std::move(id);
+        body.uploaded = uploaded;
+        body.source_file_checksums = std::move(source_file_checksums);
+        return update_background_asset_upload_file(std::move(body));
+    }
 
     // ---- releases ----
     // 15. GET /v1/backgroundAssetVersionInternalBetaReleases/{id}
@@ -281,6 +318,122 @@ public:
                                      CompletionToken&& token = {}) {
         return run_async(executor(), get_app_store_release(std::move(id), std::move(q)),
                          std::forward<CompletionToken>(token));
+    }
+
+    // The same without a query: a token may follow the id directly.
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken,
+             background_assets_query>) auto async_list_background_assets(std::string app_id,
+                                                                         CompletionToken&& token) {
+        return async_list_background_assets(std::move(app_id), background_assets_query(),
+                                            std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken,
+             linkages_query>) auto async_list_background_asset_ids(std::string app_id,
+                                                                   CompletionToken&& token) {
+        return async_list_background_asset_ids(std::move(app_id), linkages_query(),
+                                               std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken,
+             background_asset_query>) auto async_get_background_asset(std::string id,
+                                                                      CompletionToken&& token) {
+        return async_get_background_asset(std::move(id), background_asset_query(),
+                                          std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(
+        !std::is_convertible_v<
+            CompletionToken,
+            background_asset_versions_query>) auto async_list_background_asset_versions(std::string
+                                                                                            background_asset_id,
+                                                                                        CompletionToken&&
+                                                                                            token) {
+        return async_list_background_asset_versions(std::move(background_asset_id),
+                                                    background_asset_versions_query(),
+                                                    std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(
+        !std::is_convertible_v<
+            CompletionToken,
+            linkages_query>) auto async_list_background_asset_version_ids(std::string
+                                                                              background_asset_id,
+                                                                          CompletionToken&& token) {
+        return async_list_background_asset_version_ids(
+            std::move(background_asset_id), linkages_query(), std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(
+        !std::is_convertible_v<
+            CompletionToken,
+            background_asset_version_query>) auto async_get_background_asset_version(std::string id,
+                                                                                     CompletionToken&&
+                                                                                         token) {
+        return async_get_background_asset_version(std::move(id), background_asset_version_query(),
+                                                  std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(
+        !std::is_convertible_v<
+            CompletionToken,
+            background_asset_upload_files_query>) auto async_list_background_asset_upload_files(std::string
+                                                                                                    version_id,
+                                                                                                CompletionToken&&
+                                                                                                    token) {
+        return async_list_background_asset_upload_files(std::move(version_id),
+                                                        background_asset_upload_files_query(),
+                                                        std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken,
+             linkages_query>) auto async_list_background_asset_upload_file_ids(std::string
+                                                                                   version_id,
+                                                                               CompletionToken&&
+                                                                                   token) {
+        return async_list_background_asset_upload_file_ids(std::move(version_id), linkages_query(),
+                                                           std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(
+        !std::is_convertible_v<
+            CompletionToken,
+            background_asset_upload_file_query>) auto async_get_background_asset_upload_file(std::string
+                                                                                                 id,
+                                                                                             CompletionToken&&
+                                                                                                 token) {
+        return async_get_background_asset_upload_file(std::move(id),
+                                                      background_asset_upload_file_query(),
+                                                      std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken, release_query>) auto async_get_internal_beta_release(std::string id,
+                                                                                   CompletionToken&&
+                                                                                       token) {
+        return async_get_internal_beta_release(std::move(id), release_query(),
+                                               std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken, release_query>) auto async_get_external_beta_release(std::string id,
+                                                                                   CompletionToken&&
+                                                                                       token) {
+        return async_get_external_beta_release(std::move(id), release_query(),
+                                               std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    requires(!std::is_convertible_v<
+             CompletionToken, release_query>) auto async_get_app_store_release(std::string id,
+                                                                               CompletionToken&&
+                                                                                   token) {
+        return async_get_app_store_release(std::move(id), release_query(),
+                                           std::forward<CompletionToken>(token));
     }
 
     // ---- state ----
