@@ -41,6 +41,66 @@ detail::parsed_error_body parse(unsigned status, const std::string& operation,
 
 } // namespace
 
+namespace {
+
+class api_category : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "ascpp.api"; }
+    std::string message(int ev) const override {
+        switch (static_cast<errc>(ev)) {
+        case errc::bad_request:
+            return "bad request (HTTP 400)";
+        case errc::unauthorized:
+            return "not authorized (HTTP 401)";
+        case errc::forbidden:
+            return "forbidden (HTTP 403)";
+        case errc::not_found:
+            return "not found (HTTP 404)";
+        case errc::conflict:
+            return "conflict (HTTP 409)";
+        case errc::unprocessable:
+            return "unprocessable entity (HTTP 422)";
+        case errc::rate_limited:
+            return "rate limited (HTTP 429)";
+        case errc::server_error:
+            return "server error (HTTP 5xx)";
+        case errc::unexpected_status:
+            return "unexpected HTTP status";
+        case errc::invalid_response:
+            return "response does not match the API description";
+        }
+        return "unknown API error";
+    }
+};
+
+} // namespace
+
+const boost::system::error_category& category() noexcept {
+    static const api_category instance;
+    return instance;
+}
+
+errc errc_for_status(unsigned status) noexcept {
+    switch (status) {
+    case 400:
+        return errc::bad_request;
+    case 401:
+        return errc::unauthorized;
+    case 403:
+        return errc::forbidden;
+    case 404:
+        return errc::not_found;
+    case 409:
+        return errc::conflict;
+    case 422:
+        return errc::unprocessable;
+    case 429:
+        return errc::rate_limited;
+    default:
+        return status >= 500 && status < 600 ? errc::server_error : errc::unexpected_status;
+    }
+}
+
 bool response_error::has_code(std::string_view prefix) const noexcept {
     if (prefix.empty() || code.size() < prefix.size() ||
         code.compare(0, prefix.size(), prefix) != 0)

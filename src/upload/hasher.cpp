@@ -29,30 +29,6 @@ std::string_view to_string(hash_algorithm a) noexcept {
     return a == hash_algorithm::md5 ? "MD5" : "SHA_256";
 }
 
-std::string_view to_string(upload_errc e) noexcept {
-    switch (e) {
-    case upload_errc::invalid_operations:
-        return "invalid_operations";
-    case upload_errc::file_error:
-        return "file_error";
-    case upload_errc::file_changed:
-        return "file_changed";
-    case upload_errc::part_failed:
-        return "part_failed";
-    case upload_errc::checksum_mismatch:
-        return "checksum_mismatch";
-    case upload_errc::journal_mismatch:
-        return "journal_mismatch";
-    case upload_errc::journal_error:
-        return "journal_error";
-    case upload_errc::not_awaiting_upload:
-        return "not_awaiting_upload";
-    case upload_errc::commit_failed:
-        return "commit_failed";
-    }
-    return "unknown";
-}
-
 std::string digest::hex() const {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

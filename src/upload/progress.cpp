@@ -17,12 +17,12 @@ std::size_t progress_tracker::add_file(std::string name, std::uint64_t bytes_tot
         e.name = std::move(name);
         e.bytes_total = bytes_total;
         e.parts_total = parts_total;
-        e.bytes_sent = static_cast<std::int64_t>(bytes_done);
+        e.bytes_done = bytes_done;
         e.parts_done = parts_done;
     }
     bytes_total_ += bytes_total;
     parts_total_ += parts_total;
-    bytes_sent_ += static_cast<std::int64_t>(bytes_done);
+    bytes_done_ += bytes_done;
     parts_done_ += parts_done;
     ++files_total_;
     notify(index);
@@ -36,14 +36,31 @@ progress_tracker::entry& progress_tracker::at(std::size_t file) const {
     return files_[file];
 }
 
-void progress_tracker::add_bytes(std::size_t file, std::int64_t delta) {
-    at(file).bytes_sent += delta;
-    bytes_sent_ += delta;
+void progress_tracker::add_in_flight(std::size_t file, std::uint64_t n) {
+    at(file).bytes_in_flight += n;
+    bytes_in_flight_ += n;
     notify(file);
 }
 
-void progress_tracker::part_done(std::size_t file) {
-    ++at(file).parts_done;
+void progress_tracker::attempt_failed(std::size_t file, std::uint64_t written) {
+    auto& e = at(file);
+    e.bytes_in_flight -= written;
+    e.bytes_resent += written;
+    bytes_in_flight_ -= written;
+    bytes_resent_ += written;
+    notify(file);
+}
+
+void progress_tracker::part_done(std::size_t file, std::uint64_t part_bytes,
+                                 std::uint64_t written) {
+    auto& e = at(file);
+    // Confirmed bytes first, so a concurrent snapshot may count a part twice for an instant but
+    // never sees the sum go back.
+    e.bytes_done += part_bytes;
+    bytes_done_ += part_bytes;
+    e.bytes_in_flight -= written;
+    bytes_in_flight_ -= written;
+    ++e.parts_done;
     ++parts_done_;
     notify(file);
 }
@@ -59,13 +76,17 @@ progress progress_tracker::make(const entry* e, std::size_t index) const {
     if (e) {
         p.file.index = index;
         p.file.name = e->name;
-        p.file.bytes_sent = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e->bytes_sent));
+        p.file.bytes_done = e->bytes_done;
+        p.file.bytes_in_flight = e->bytes_in_flight;
+        p.file.bytes_resent = e->bytes_resent;
         p.file.bytes_total = e->bytes_total;
         p.file.parts_done = e->parts_done;
         p.file.parts_total = e->parts_total;
         p.file.finished = e->finished;
     }
-    p.total_bytes_sent = static_cast<std::uint64_t>(std::max<std::int64_t>(0, bytes_sent_));
+    p.total_bytes_done = bytes_done_;
+    p.total_bytes_in_flight = bytes_in_flight_;
+    p.total_bytes_resent = bytes_resent_;
     p.total_bytes = bytes_total_;
     p.total_parts_done = parts_done_;
     p.total_parts = parts_total_;

@@ -203,9 +203,9 @@ struct upload_context {
     detail::wait_queue refreshed;
     std::mt19937_64 rng;
 
-    void add_progress_bytes(std::int64_t delta) {
-        if (options.progress && progress_index)
-            options.progress->add_bytes(*progress_index, delta);
+    // Progress of this file, when a tracker follows it.
+    upload::progress_tracker* tracker() const {
+        return options.progress && progress_index ? options.progress.get() : nullptr;
     }
 };
 
@@ -337,19 +337,25 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
             md5.update(chunk);
             counted += chunk.size();
             c.bytes_sent += chunk.size();
-            c.add_progress_bytes(static_cast<std::int64_t>(chunk.size()));
+            if (auto* t = c.tracker())
+                t->add_in_flight(*c.progress_index, chunk.size());
+        };
+        // Every way an attempt ends without the part being acknowledged.
+        auto attempt_failed = [&] {
+            if (auto* t = c.tracker())
+                t->attempt_failed(*c.progress_index, counted);
+            counted = 0;
         };
         req.on_body_restart = [&] {
             md5.reset();
-            c.add_progress_bytes(-static_cast<std::int64_t>(counted));
-            counted = 0;
+            attempt_failed();
         };
 
         std::optional<http::response> response;
         try {
             response = co_await c.client.http().send(std::move(req));
         } catch (const http::transport_error& e) {
-            c.add_progress_bytes(-static_cast<std::int64_t>(counted));
+            attempt_failed();
             if (is_cancellation(e))
                 throw boost::system::system_error(asio::error::operation_aborted);
             if (e.code() == http::errc::file_error)
@@ -371,13 +377,13 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                     // The host stored other bytes than we hashed: send the part again.
                     etag_mismatch = true;
                     last_failure = "the ETag the upload host returned is not the MD5 of the part";
-                    c.add_progress_bytes(-static_cast<std::int64_t>(counted));
+                    attempt_failed();
                 } else {
                     part.md5 = sent;
                     part.done = true;
                     ++c.parts_sent;
-                    if (c.options.progress && c.progress_index)
-                        c.options.progress->part_done(*c.progress_index);
+                    if (auto* t = c.tracker())
+                        t->part_done(*c.progress_index, op.length, counted);
                     advance_frontier(c);
                     if (c.options.journal) {
                         c.options.journal->record_part(
@@ -388,7 +394,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                 }
             } else if (response->status == 403) {
                 // Presigned URLs expire: ask the service for fresh ones instead of failing.
-                c.add_progress_bytes(-static_cast<std::int64_t>(counted));
+                attempt_failed();
                 if (++part.refreshes > retry.max_url_refreshes)
                     throw upload_error(upload_errc::part_failed,
                                        "part " + std::to_string(op.part_number) +
@@ -399,10 +405,10 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                 co_await refresh_operations(c, generation);
                 continue;
             } else if (retryable_status(response->status)) {
-                c.add_progress_bytes(-static_cast<std::int64_t>(counted));
+                attempt_failed();
                 last_failure = "the upload host answered HTTP " + std::to_string(response->status);
             } else {
-                c.add_progress_bytes(-static_cast<std::int64_t>(counted));
+                attempt_failed();
                 throw upload_error(upload_errc::part_failed,
                                    "part " + std::to_string(op.part_number) +
                                        ": the upload host answered HTTP " +
@@ -500,6 +506,9 @@ asio::awaitable<api::background_asset_upload_file> commit(upload_context& c, dig
 asio::awaitable<upload_result> run_upload(api::client& client,
                                           api::background_asset_upload_file reservation,
                                           std::filesystem::path path, upload_options options) {
+    // Partial and total cancellation reach the parts too (as terminal cancellation of each):
+    // a part is recorded in the journal only once acknowledged, so stopping anywhere is safe.
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     const auto started = std::chrono::steady_clock::now();
     auto strand = co_await asio::this_coro::executor;
     upload_context c(client, strand);

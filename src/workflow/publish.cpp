@@ -407,9 +407,15 @@ struct publisher {
         co_await reconciled(&publisher::find_or_create_pack);
         co_await reconciled(&publisher::find_or_create_version);
         const auto state = version_state_of(result.version);
-        if (state.empty() || state == api::background_asset_version_state::awaiting_upload)
+        if (state.empty() || state == api::background_asset_version_state::awaiting_upload) {
             co_await reconciled(&publisher::upload_files);
-        // Otherwise the journal's version was already uploaded (PROCESSING or COMPLETE).
+        } else {
+            // The journal's version was uploaded already (PROCESSING or COMPLETE): every file
+            // was skipped, as when the version had only some of them committed.
+            if (req.manifest)
+                result.skipped_files.push_back(req.manifest->filename().string());
+            result.skipped_files.push_back(req.asset.filename().string());
+        }
         result.upload_duration = since(started);
 
         if (opts.wait_for_processing || opts.release) {

@@ -337,24 +337,32 @@ BOOST_AUTO_TEST_CASE(per_file_and_totals) {
     up::progress_tracker t([&](const up::progress& p) { seen.push_back(p); });
     auto a = t.add_file("a.aar", 1000, 4);
     auto b = t.add_file("Manifest.json", 100, 1, 100, 1); // resumed: already complete
-    t.add_bytes(a, 250);
-    t.part_done(a);
-    t.add_bytes(a, 100);
-    t.add_bytes(a, -100); // a retried part gives its bytes back
+    t.add_in_flight(a, 250);
+    t.part_done(a, 250, 250);
+    t.add_in_flight(a, 100);
+    t.attempt_failed(a, 100); // the part will be sent again
+    t.add_in_flight(a, 40);
     t.file_finished(b);
     auto s = t.snapshot(a);
     BOOST_TEST(s.file.name == "a.aar");
-    BOOST_TEST(s.file.bytes_sent == 250u);
+    BOOST_TEST(s.file.bytes_done == 250u);
+    BOOST_TEST(s.file.bytes_in_flight == 40u);
+    BOOST_TEST(s.file.bytes_resent == 100u);
     BOOST_TEST(s.file.parts_done == 1u);
     BOOST_TEST(s.total_bytes == 1100u);
-    BOOST_TEST(s.total_bytes_sent == 350u);
+    BOOST_TEST(s.total_bytes_done == 350u);
+    BOOST_TEST(s.total_bytes_in_flight == 40u);
+    BOOST_TEST(s.total_bytes_resent == 100u);
     BOOST_TEST(s.total_parts == 5u);
     BOOST_TEST(s.total_parts_done == 2u);
     BOOST_TEST(s.files_finished == 1u);
     BOOST_TEST(s.files_total == 2u);
     BOOST_TEST(seen.back().file.name == "Manifest.json");
     BOOST_TEST(seen.back().file.finished);
-    BOOST_TEST(seen.size() == 7u);
+    BOOST_TEST(seen.size() == 8u);
+    // Confirmed bytes never went back, whatever the attempts did.
+    for (std::size_t i = 1; i < seen.size(); ++i)
+        BOOST_TEST(seen[i].total_bytes_done >= seen[i - 1].total_bytes_done);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 #include <ascpp/workflow/publish.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -254,7 +255,7 @@ BOOST_AUTO_TEST_CASE(publish_end_to_end_to_internal_beta) {
     for (const auto& f : files)
         BOOST_TEST(state_of(f) == "COMPLETE");
 
-    // The cost of a publish in API requests (quoted in the README): the result accounts for
+    // The cost of a publish in API requests (quoted in docs/benchmarks.md): the result accounts for
     // every request the client sent.
     BOOST_TEST(r.api_requests == requests);
     BOOST_TEST_MESSAGE("publish with manifest to READY_FOR_TESTING: "
@@ -625,10 +626,155 @@ BOOST_AUTO_TEST_CASE(cancelled_batch_stops_and_resumes_from_its_journals) {
         BOOST_TEST_REQUIRE(item.result.has_value());
         BOOST_TEST(!item.result->version_created);
         BOOST_TEST(item.result->uploads.empty()); // nothing sent again
+        // The journal's version had its file committed: it is reported as skipped.
+        BOOST_TEST(item.result->skipped_files.size() == 1u);
         BOOST_TEST(item.result->version_state == "COMPLETE");
     }
     BOOST_TEST(e.sim.stats().checksums_matched == 4u);
     BOOST_TEST(fs::is_empty(bo.journal_directory.value()));
+}
+
+// Partial and total cancellation, not only terminal, stop an upload at once: no new part starts,
+// the publish completes with operation_aborted long before the parts could all be sent, progress
+// never goes back, and a second run with the same journal sends only what is missing.
+BOOST_AUTO_TEST_CASE(partial_and_total_cancellation_stop_an_upload_that_then_resumes) {
+    for (auto type : {asio::cancellation_type::partial, asio::cancellation_type::total}) {
+        BOOST_TEST_CONTEXT("cancellation type " << static_cast<int>(type)) {
+            env e;
+            constexpr std::size_t parts = 40;
+            const auto bytes = make_bytes(parts * part_size, 7);
+            auto asset = e.dir.write("Big.aar", bytes);
+            // Slow parts, two at a time: the cancellation lands with most parts still to send.
+            sim::fault_rule slow;
+            slow.route = "upload_part";
+            slow.kind = sim::fault_kind::latency;
+            slow.delay = 30ms;
+            e.sim.set_faults({slow});
+            auto opts = e.options();
+            opts.journal = e.dir.path / "big.journal";
+            upload::limiter_options lo;
+            lo.max_concurrent_parts = 2;
+            opts.upload.limiter = std::make_shared<upload::limiter>(lo);
+            std::vector<std::uint64_t> done_seen;
+            opts.upload.progress = std::make_shared<upload::progress_tracker>(
+                [&](const upload::progress& p) { done_seen.push_back(p.total_bytes_done); });
+            const wf::publish_request req{e.app(), "Big", asset, std::nullopt};
+
+            asio::cancellation_signal cancel;
+            auto f =
+                wf::async_publish(*e.client, req, opts,
+                                  asio::bind_cancellation_slot(cancel.slot(), asio::use_future));
+            e.run([&]() -> asio::awaitable<void> {
+                for (int i = 0; i < 3000 && e.sim.stats().parts_received < 4; ++i)
+                    co_await sleep_for(10ms);
+            }());
+            BOOST_TEST_REQUIRE(e.sim.stats().parts_received >= 4u);
+            cancel.emit(type);
+            e.drive(f);
+            try {
+                f.get();
+                BOOST_FAIL("a cancelled publish returned a result");
+            } catch (const boost::system::system_error& ex) {
+                BOOST_TEST((ex.code() == asio::error::operation_aborted), ex.what());
+            }
+            BOOST_TEST(e.sim.stats().parts_received < parts);
+            for (std::size_t i = 1; i < done_seen.size(); ++i)
+                BOOST_TEST_REQUIRE(done_seen[i] >= done_seen[i - 1]);
+
+            e.sim.clear_faults();
+            opts.upload.progress.reset();
+            auto r = e.run(wf::publish(*e.client, req, opts));
+            BOOST_TEST(r.succeeded());
+            BOOST_TEST(r.version_state == "COMPLETE");
+            BOOST_TEST(r.bytes_sent < bytes.size()); // the acknowledged parts were not sent again
+            BOOST_TEST(e.sim.stats().checksums_matched == 1u);
+            BOOST_TEST(e.sim.stats().checksums_mismatched == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(error_codes)
+
+// A caller can branch on error codes instead of exceptions, with every completion style.
+BOOST_AUTO_TEST_CASE(operations_complete_with_error_codes_and_diagnostics) {
+    env e;
+    // A callback: an unknown pack is api::errc::not_found, with the response's details.
+    std::optional<boost::system::error_code> got;
+    ascpp::diagnostics diag;
+    // (No query: a token may follow the id directly.)
+    e.client->async_get_background_asset(
+        "no-such-pack",
+        ascpp::as_error_code(
+            [&](boost::system::error_code ec, api::document<api::background_asset>) { got = ec; },
+            diag));
+    e.run(sleep_for(0ms));
+    for (int i = 0; i < 500 && !got; ++i)
+        e.io.run_one_for(20ms);
+    BOOST_TEST_REQUIRE(got.has_value());
+    BOOST_TEST((*got == api::errc::not_found), got->message());
+    BOOST_TEST(diag.http_status == 404u);
+    BOOST_TEST(diag.operation == "backgroundAssets_getInstance");
+    BOOST_TEST(!diag.message.empty());
+
+    // use_future: success carries the value and a null code.
+    auto f = e.client->async_list_background_assets(e.app(), api::background_assets_query(),
+                                                    ascpp::as_error_code(asio::use_future));
+    e.drive(f);
+    BOOST_TEST(f.get().data.empty());
+
+    // A coroutine with as_tuple: no exception crosses the co_await.
+    auto [ec, doc] = e.run(e.client->async_get_background_asset(
+        "no-such-pack", api::background_asset_query(),
+        ascpp::as_error_code(asio::as_tuple(asio::use_awaitable))));
+    BOOST_TEST((ec == api::errc::not_found));
+
+    // Cancellation is operation_aborted, whichever layer was running.
+    e.sim.pause_processing(true);
+    auto asset = e.dir.write("Waits.aar", make_bytes(part_size, 3));
+    asio::cancellation_signal cancel;
+    std::optional<boost::system::error_code> cancelled;
+    const wf::publish_request req{e.app(), "Waits", asset, std::nullopt};
+    wf::async_publish(*e.client, req, e.options(),
+                      ascpp::as_error_code(asio::bind_cancellation_slot(
+                          cancel.slot(), [&](boost::system::error_code ec, wf::publish_result) {
+                              cancelled = ec;
+                          })));
+    e.run([&]() -> asio::awaitable<void> {
+        // Uploaded and committed: the publish now waits for processing, which is paused.
+        for (int i = 0;
+             i < 1500 && e.sim.stats().requests["backgroundAssetUploadFiles_updateInstance"] == 0;
+             ++i)
+            co_await sleep_for(10ms);
+    }());
+    cancel.emit(asio::cancellation_type::terminal);
+    for (int i = 0; i < 1500 && !cancelled; ++i)
+        e.io.run_one_for(20ms);
+    BOOST_TEST_REQUIRE(cancelled.has_value());
+    BOOST_TEST((*cancelled == asio::error::operation_aborted), cancelled->message());
+    e.sim.pause_processing(false);
+}
+
+BOOST_AUTO_TEST_CASE(every_layer_has_its_category) {
+    using ascpp::error_code_of;
+    auto code = [](auto ex) { return error_code_of(std::make_exception_ptr(ex)); };
+    BOOST_TEST((code(upload::upload_error(upload::upload_errc::file_changed, "x")) ==
+                upload::upload_errc::file_changed));
+    BOOST_TEST((code(ascpp::http::transport_error(ascpp::http::errc::timed_out, "x")) ==
+                ascpp::http::errc::timed_out));
+    BOOST_TEST((code(ascpp::http::transport_error(ascpp::http::errc::cancelled, "x")) ==
+                asio::error::operation_aborted));
+    BOOST_TEST((code(wf::watch_error(wf::watch_error::reason::timed_out, "v", "1", "", {}, "x")) ==
+                wf::watch_errc::timed_out));
+    BOOST_TEST((code(api::api_error(503, "op", "rid", "")) == api::errc::server_error));
+    BOOST_TEST((code(std::invalid_argument("x")) == boost::system::errc::invalid_argument));
+    BOOST_TEST((code(std::runtime_error("x")) == ascpp::errc::failed));
+    BOOST_TEST(!error_code_of(nullptr));
+    ascpp::diagnostics d;
+    error_code_of(std::make_exception_ptr(api::api_error(409, "op", "rid-9", "")), &d);
+    BOOST_TEST(d.http_status == 409u);
+    BOOST_TEST(d.request_id == "rid-9");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

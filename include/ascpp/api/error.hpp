@@ -7,6 +7,7 @@
 
 #include <boost/json/fwd.hpp>
 #include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <optional>
 #include <stdexcept>
@@ -49,6 +50,30 @@ response_error tag_invoke(boost::json::value_to_tag<response_error>, const boost
 namespace detail {
 struct parsed_error_body;
 }
+
+// The error codes of API failures (see ascpp::error_code_of): an api_error's status class, or a
+// response that did not decode.
+enum class errc {
+    bad_request = 1,   // 400
+    unauthorized,      // 401: the token was refused (key revoked, clock far off)
+    forbidden,         // 403: the key's role may not do this
+    not_found,         // 404
+    conflict,          // 409: e.g. an identifier already taken, a state that forbids the change
+    unprocessable,     // 422
+    rate_limited,      // 429, after the retries the policy allows
+    server_error,      // 5xx, after the retries the policy allows
+    unexpected_status, // any other status
+    invalid_response,  // a decode_error: a body that does not match the spec
+};
+
+const boost::system::error_category& category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), category()};
+}
+
+// The code for a response status (not for 2xx).
+errc errc_for_status(unsigned status) noexcept;
 
 // A non-2xx response of the App Store Connect API.
 class api_error : public std::runtime_error {
@@ -100,3 +125,8 @@ private:
 };
 
 } // namespace ascpp::api
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<ascpp::api::errc> : std::true_type {};
+} // namespace boost::system

@@ -1,4 +1,10 @@
-// Upload progress: bytes sent and parts done, per file and in total, reported to one observer.
+// Upload progress: bytes confirmed and parts done, per file and in total, reported to one
+// observer.
+//
+// `bytes_done` counts the bytes of parts the upload host acknowledged (and parts an earlier run
+// sent): it never goes back, so it is what a progress bar should show. Bytes of attempts still
+// under way are `bytes_in_flight`; when an attempt fails they leave it and are added to
+// `bytes_resent`, the cost of retries.
 //
 // One progress_tracker can follow many files (a publish, a batch); every upload given the same
 // tracker adds its file. Updating is a few atomic additions and one observer call with a
@@ -17,9 +23,11 @@
 namespace ascpp::upload {
 
 struct file_progress {
-    std::size_t index = 0;        // order in which the file was added to the tracker
-    std::string_view name;        // valid during the observer call
-    std::uint64_t bytes_sent = 0; // of the current attempts; goes back when a part is retried
+    std::size_t index = 0;             // order in which the file was added to the tracker
+    std::string_view name;             // valid during the observer call
+    std::uint64_t bytes_done = 0;      // acknowledged parts; never decreases
+    std::uint64_t bytes_in_flight = 0; // written for attempts not yet acknowledged
+    std::uint64_t bytes_resent = 0;    // written for attempts that failed; never decreases
     std::uint64_t bytes_total = 0;
     std::size_t parts_done = 0;
     std::size_t parts_total = 0;
@@ -28,7 +36,9 @@ struct file_progress {
 
 struct progress {
     file_progress file; // the file this update is about
-    std::uint64_t total_bytes_sent = 0;
+    std::uint64_t total_bytes_done = 0;
+    std::uint64_t total_bytes_in_flight = 0;
+    std::uint64_t total_bytes_resent = 0;
     std::uint64_t total_bytes = 0;
     std::size_t total_parts_done = 0;
     std::size_t total_parts = 0;
@@ -50,8 +60,12 @@ public:
     // Returns the file's index.
     std::size_t add_file(std::string name, std::uint64_t bytes_total, std::size_t parts_total,
                          std::uint64_t bytes_done = 0, std::size_t parts_done = 0);
-    void add_bytes(std::size_t file, std::int64_t delta);
-    void part_done(std::size_t file);
+    // An attempt at a part wrote `n` more bytes.
+    void add_in_flight(std::size_t file, std::uint64_t n);
+    // An attempt that had written `written` bytes failed; the part will be sent again.
+    void attempt_failed(std::size_t file, std::uint64_t written);
+    // The host acknowledged a part of `part_bytes` whose attempt had written `written` bytes.
+    void part_done(std::size_t file, std::uint64_t part_bytes, std::uint64_t written);
     void file_finished(std::size_t file);
 
     progress snapshot(std::size_t file) const;
@@ -63,7 +77,9 @@ private:
         std::string name;
         std::uint64_t bytes_total = 0;
         std::size_t parts_total = 0;
-        std::atomic<std::int64_t> bytes_sent{0};
+        std::atomic<std::uint64_t> bytes_done{0};
+        std::atomic<std::uint64_t> bytes_in_flight{0};
+        std::atomic<std::uint64_t> bytes_resent{0};
         std::atomic<std::size_t> parts_done{0};
         std::atomic<bool> finished{false};
     };
@@ -75,7 +91,9 @@ private:
     mutable std::mutex files_mutex_;  // guards the deque's shape (add_file)
     mutable std::deque<entry> files_; // stable addresses
     std::mutex observer_mutex_;
-    std::atomic<std::int64_t> bytes_sent_{0};
+    std::atomic<std::uint64_t> bytes_done_{0};
+    std::atomic<std::uint64_t> bytes_in_flight_{0};
+    std::atomic<std::uint64_t> bytes_resent_{0};
     std::atomic<std::uint64_t> bytes_total_{0};
     std::atomic<std::size_t> parts_done_{0};
     std::atomic<std::size_t> parts_total_{0};

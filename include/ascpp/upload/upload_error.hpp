@@ -3,6 +3,8 @@
 // asio::error::operation_aborted, as everywhere in Asio.
 #pragma once
 
+#include <boost/system/error_code.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +27,12 @@ enum class upload_errc {
 
 std::string_view to_string(upload_errc e) noexcept;
 
+const boost::system::error_category& upload_category() noexcept;
+
+inline boost::system::error_code make_error_code(upload_errc e) noexcept {
+    return {static_cast<int>(e), upload_category()};
+}
+
 class upload_error : public std::runtime_error {
 public:
     upload_error(upload_errc code, const std::string& message,
@@ -41,3 +49,8 @@ private:
 };
 
 } // namespace ascpp::upload
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<ascpp::upload::upload_errc> : std::true_type {};
+} // namespace boost::system

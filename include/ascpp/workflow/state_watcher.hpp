@@ -92,6 +92,16 @@ struct release_status {
     std::string state;
 };
 
+// The error codes of watch failures (see ascpp::error_code_of).
+enum class watch_errc {
+    timed_out = 1, // the watch's timeout passed before a target state
+    unreachable,   // a final state other than the targets was reached (e.g. FAILED)
+};
+const boost::system::error_category& watch_category() noexcept;
+inline boost::system::error_code make_error_code(watch_errc e) noexcept {
+    return {static_cast<int>(e), watch_category()};
+}
+
 class watch_error : public std::runtime_error {
 public:
     enum class reason { timed_out, unreachable };
@@ -102,6 +112,9 @@ public:
           id_(std::move(id)), last_state_(std::move(last_state)), details_(std::move(details)) {}
 
     reason why() const noexcept { return reason_; }
+    watch_errc code() const noexcept {
+        return reason_ == reason::timed_out ? watch_errc::timed_out : watch_errc::unreachable;
+    }
     // "backgroundAssetVersions", "backgroundAssetUploadFiles" or a release type.
     const std::string& resource_type() const noexcept { return resource_type_; }
     const std::string& id() const noexcept { return id_; }
@@ -194,3 +207,8 @@ private:
 };
 
 } // namespace ascpp::workflow
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<ascpp::workflow::watch_errc> : std::true_type {};
+} // namespace boost::system
