@@ -1,0 +1,218 @@
+// Upload throughput (scenarios upload and upload-many): the same files sent by ascpp, curl
+// --parallel and python3-aiohttp (upload_contenders.hpp) at each concurrency, contenders
+// alternating within each round, every result checked; the table shows median MiB/s and client
+// CPU per GiB. Uploading is CPU-bound on loopback, so ascpp's best is also set against the
+// machine's ceiling: what its cores can encrypt, decrypt and hash (openssl speed).
+//
+// upload sends one big file (one file's parts in parallel); upload-many sends many smaller files
+// at once through one shared part limiter, which is how a batch of packs uploads.
+#include "scenarios.hpp"
+#include "upload_contenders.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace ascpp_bench {
+
+namespace {
+
+// What an upload scenario sends: `files` files of `file_size` bytes, reserved in `app`.
+struct upload_shape {
+    std::string name;  // the scenario's name in results.json
+    std::string title; // what the table's heading says
+    std::size_t files = 1;
+    std::uint64_t file_size = 0;
+    std::string app;
+    std::string tag; // in the asset pack identifiers
+};
+
+// `openssl speed -evp ALG` in kB/s (1000 bytes) for 16 KiB blocks.
+double openssl_speed(const fs::path& dir, const std::string& alg) {
+    auto c = run_child({"openssl", "speed", "-evp", alg, "-seconds", "1", "-bytes", "16384"},
+                       dir / "speed.out");
+    if (c.exit_code != 0)
+        fail("openssl speed " + alg + " failed");
+    std::istringstream in(read_text(dir / "speed.out"));
+    std::string line;
+    double kbs = 0;
+    while (std::getline(in, line)) {
+        std::istringstream l(line);
+        std::string name;
+        l >> name;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name == alg) {
+            std::string v;
+            while (l >> v)
+                kbs = std::strtod(v.c_str(), nullptr);
+        }
+    }
+    if (kbs <= 0)
+        fail("cannot parse openssl speed " + alg);
+    return kbs * 1000;
+}
+
+// The CPU-bound ceiling: every byte is encrypted by the client, decrypted by the simulator,
+// hashed with MD5 twice (the part's MD5 by the client, its ETag by the simulator) and with
+// SHA-256 once (the client's whole-file checksum); spread over every core. Measured once a run.
+json::object cpu_limit(const fs::path& dir) {
+    static json::object cached;
+    if (!cached.empty())
+        return cached;
+    double aes = openssl_speed(dir, "aes-256-gcm");
+    double sha = openssl_speed(dir, "sha256");
+    double md5 = openssl_speed(dir, "md5");
+    double ns_per_byte = 1e9 * (2 / aes + 1 / sha + 2 / md5);
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    double limit = cores * 1e9 / ns_per_byte / (1 << 20);
+    std::cout << "CPU limit: AES-256-GCM " << fmt(aes / 1e6, 0) << " MB/s, SHA-256 "
+              << fmt(sha / 1e6, 0) << " MB/s, MD5 " << fmt(md5 / 1e6, 0) << " MB/s -> "
+              << fmt(ns_per_byte, 2) << " ns/byte, " << cores << " cores: " << fmt(limit, 0)
+              << " MiB/s\n";
+    cached = {{"aes_256_gcm_bytes_per_s", aes},
+              {"sha256_bytes_per_s", sha},
+              {"md5_bytes_per_s", md5},
+              {"ns_per_byte", ns_per_byte},
+              {"mib_per_s", limit},
+              {"model", "cores / (2 AES-GCM + 1 SHA-256 + 2 MD5 per byte)"}};
+    return cached;
+}
+
+// The shape's files sent by each contender at each concurrency, contenders alternating within
+// each round, every result checked.
+json::object run_upload(const settings& s, bench_env& env, const fs::path& dir, std::ostream& plot,
+                        const upload_shape& shape) {
+    const auto work = dir / shape.tag;
+    fs::create_directories(work);
+    remove_on_exit cleanup{work};
+    upload_set set;
+    for (std::size_t i = 0; i < shape.files; ++i) {
+        set.files.push_back(work / ("asset-" + std::to_string(i) + ".bin"));
+        set.parts_dirs.push_back(work / ("parts-" + std::to_string(i)));
+        make_file(set.files.back(), shape.file_size, i);
+    }
+    set.bytes = shape.file_size * shape.files;
+    const double mib = static_cast<double>(set.bytes) / (1 << 20);
+    std::vector<std::string> contenders = {"ascpp"};
+    if (s.peers) {
+        contenders.push_back("curl");
+        contenders.push_back("aiohttp");
+    }
+    int serial = 0;
+    bool split = false;
+    json::object by_conc;
+    std::cout << "\n== " << shape.title << " over TLS on loopback, " << s.reps
+              << " run(s) each, median MiB/s [min-max], client CPU s/GiB ==\n";
+    std::printf("%-6s", "conc");
+    for (auto& c : contenders)
+        std::printf(" | %-34s", c.c_str());
+    std::printf(" | ascpp/curl ascpp/aiohttp\n");
+    std::map<std::string, double> best;
+    for (auto conc : s.concurrency) {
+        std::map<std::string, std::vector<double>> rates, cpus;
+        for (int rep = 0; rep < s.reps; ++rep) {
+            for (auto& who : contenders) {
+                set.reservations = reserve_files(env, shape.app, shape.tag, shape.files,
+                                                 shape.file_size, ++serial);
+                set.parts = 0;
+                for (auto& r : set.reservations)
+                    set.parts += operations(r).size();
+                run_figures f;
+                if (who == "ascpp") {
+                    f = upload_ascpp(env, set, conc);
+                } else if (who == "curl") {
+                    if (!split) {
+                        for (std::size_t i = 0; i < shape.files; ++i)
+                            split_parts(set.files[i], set.parts_dirs[i],
+                                        operations(set.reservations[i]));
+                        split = true;
+                    }
+                    f = upload_curl(env, set, dir, conc);
+                } else {
+                    f = upload_aiohttp(s, env, set, dir, conc);
+                }
+                rates[who].push_back(mib / f.seconds);
+                cpus[who].push_back(f.cpu / (mib / 1024));
+            }
+        }
+        json::object row;
+        std::printf("%-6zu", conc);
+        for (auto& who : contenders) {
+            auto r = summarize(rates[who]);
+            auto c = summarize(cpus[who]);
+            best[who] = std::max(best[who], r.median);
+            row[who] = json::object{{"mib_per_s", to_json(r)},
+                                    {"runs_mib_per_s", to_json(rates[who])},
+                                    {"client_cpu_s_per_gib", to_json(c)}};
+            std::string text = cell(r, 1) + " cpu " + fmt(c.median, 2);
+            std::printf(" | %-34s", text.c_str());
+        }
+        json::object ratios;
+        auto med = [&](const std::string& w) { return summarize(rates[w]).median; };
+        if (s.peers) {
+            ratios["ascpp_over_curl"] = med("ascpp") / med("curl");
+            ratios["ascpp_over_aiohttp"] = med("ascpp") / med("aiohttp");
+            std::printf(" | %-10s %s", fmt(med("ascpp") / med("curl"), 2).c_str(),
+                        fmt(med("ascpp") / med("aiohttp"), 2).c_str());
+        }
+        std::printf("\n");
+        std::fflush(stdout);
+        row["ratios"] = std::move(ratios);
+        by_conc[std::to_string(conc)] = std::move(row);
+        plot << conc;
+        for (auto& who : contenders)
+            plot << ' ' << med(who);
+        plot << '\n';
+    }
+
+    auto limit = cpu_limit(dir);
+    const double limit_mib = limit.at("mib_per_s").to_number<double>();
+    std::cout << shape.name << ": ascpp's best " << fmt(best["ascpp"])
+              << " MiB/s = " << fmt(100 * best["ascpp"] / limit_mib, 0) << "% of the CPU limit\n";
+    return {{"name", shape.name},
+            {"files", shape.files},
+            {"file_bytes", shape.file_size},
+            {"total_bytes", set.bytes},
+            {"parts_per_run", set.parts},
+            {"runs_per_contender", s.reps},
+            {"by_concurrency", std::move(by_conc)},
+            {"cpu_limit", std::move(limit)},
+            {"ascpp_best_mib_per_s", best["ascpp"]},
+            {"ascpp_fraction_of_cpu_limit", best["ascpp"] / limit_mib}};
+}
+
+} // namespace
+
+json::object scenario_upload(const settings& s, bench_env& env, const fs::path& dir,
+                             std::ostream& plot) {
+    upload_shape shape;
+    shape.name = "upload_throughput";
+    shape.title = "upload throughput: one file of " +
+                  fmt(static_cast<double>(s.upload_size) / (1 << 20), 0) + " MiB";
+    shape.file_size = s.upload_size;
+    shape.app = env.app;
+    shape.tag = "p";
+    return run_upload(s, env, dir, plot, shape);
+}
+
+json::object scenario_upload_many(const settings& s, bench_env& env, const fs::path& dir,
+                                  std::ostream& plot) {
+    // An app of its own: a pack per run, its files one version each.
+    upload_shape shape;
+    shape.name = "upload_many_files";
+    shape.files = s.many_files;
+    shape.file_size = s.many_size;
+    shape.title = "upload throughput, many files: " + std::to_string(shape.files) + " files of " +
+                  fmt(static_cast<double>(s.many_size) / (1 << 20), 0) + " MiB at once";
+    shape.app = many_files_app;
+    shape.tag = "m";
+    env.add_app(shape.app);
+    return run_upload(s, env, dir, plot, shape);
+}
+
+} // namespace ascpp_bench
