@@ -8,7 +8,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
     libssl-dev openssl libcli11-dev
     python3 python3-jsonschema python3-jwt python3-cryptography python3-aiohttp
-    curl gnuplot-nox
+    curl gnuplot-nox tinyproxy
 )
 
 missing=()

@@ -6,6 +6,7 @@
 // pool then holds no pending operation, so the user's io_context::run() returns as soon as the
 // last request ends, however long idle_timeout is.
 #include "connection.hpp"
+#include "proxy.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -141,6 +142,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
     asio::any_io_executor executor;
     client_options options;
+    // Read once: the environment of a running process rarely changes, and reading it per
+    // request would race with setenv in the caller.
+    detail::environment_proxies environment =
+        options.proxy || !options.proxy_from_environment
+            ? detail::environment_proxies()
+            : detail::environment_proxies::read(detail::process_env_reader());
     asio::ssl::context tls_context;
     detail::stats_recorder stats;
 
@@ -235,7 +242,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         closing out;
         {
             std::lock_guard lock(mutex);
-            auto& pool = pools[where.name];
+            auto& pool = pools[where.key];
             if (reusable && !closed) {
                 c->idle_since = clock::now();
                 pool.idle.push_back(std::move(c));
@@ -259,7 +266,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         closing out;
         {
             std::lock_guard lock(mutex);
-            auto& pool = pools[where.name];
+            auto& pool = pools[where.key];
             --pool.open;
             --total_open;
             dispatch_locked(out);
@@ -295,9 +302,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
         {
             std::lock_guard lock(mutex);
             evict_expired_locked(clock::now(), out);
-            g = take_locked(where.name, fresh, out);
+            g = take_locked(where.key, fresh, out);
             if (!g) {
-                w = std::make_shared<waiter>(ex, where.name, fresh);
+                w = std::make_shared<waiter>(ex, where.key, fresh);
                 w->wake.expires_at(deadline);
                 waiters.push_back(w);
             }
@@ -356,7 +363,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
     static asio::awaitable<response> send(std::shared_ptr<impl> self, request req) {
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         const auto& options = self->options;
-        const origin where = detail::origin_of(req.url, options);
+        origin where = detail::origin_of(req.url, options);
+        where.proxy = detail::route_for(where, options, self->environment);
+        if (where.proxy)
+            where.key = where.name + " via " + detail::proxy_name(*where.proxy);
         if (req.method == beast::http::verb::unknown)
             throw transport_error(errc::invalid_url, where.name + ": the request has no method");
 

@@ -2,6 +2,7 @@
 // on it. Timeouts are the tcp_stream's deadline; cancellation is the coroutine's slot, forwarded
 // to whichever operation is pending. Either way the connection is not reused afterwards.
 #include "connection.hpp"
+#include "proxy.hpp"
 #include "read_response.hpp"
 
 #include <boost/asio/cancellation_type.hpp>
@@ -36,10 +37,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-namespace {
-
-constexpr std::size_t default_chunk_size = 256 * 1024;
-
 bool is_loopback(const std::string& host, bool host_is_ip) {
     if (!host_is_ip)
         return host == "localhost" || host.ends_with(".localhost");
@@ -51,6 +48,10 @@ bool is_loopback(const std::string& host, bool host_is_ip) {
         return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
     return address.is_loopback();
 }
+
+namespace {
+
+constexpr std::size_t default_chunk_size = 256 * 1024;
 
 bool valid_host_name(std::string_view name) {
     if (name.empty() || name.size() > 253)
@@ -72,12 +73,18 @@ std::string milliseconds_text(std::chrono::milliseconds d) {
 // Resolves a host name within `deadline`. The resolver cannot be cancelled mid-lookup, so the
 // coroutine waits on a timer that the lookup's completion wakes; both live on the connection's
 // strand.
+struct endpoint_name {
+    const std::string& host;
+    std::uint16_t port;
+    std::string name; // for messages: the origin, or "proxy host:port"
+};
+
 asio::awaitable<std::vector<tcp::endpoint>>
-resolve(const attempt_args& a, clock::time_point deadline, std::chrono::milliseconds limit) {
-    const auto& where = a.where;
-    if (where.host_is_ip)
-        co_return std::vector<tcp::endpoint>{
-            tcp::endpoint(asio::ip::make_address(where.host), where.port)};
+resolve(const endpoint_name& where, clock::time_point deadline, std::chrono::milliseconds limit) {
+    error_code literal_ec;
+    const auto literal = asio::ip::make_address(where.host, literal_ec);
+    if (!literal_ec)
+        co_return std::vector<tcp::endpoint>{tcp::endpoint(literal, where.port)};
 
     struct lookup {
         explicit lookup(const asio::any_io_executor& ex) : resolver(ex), wake(ex) {}
@@ -118,6 +125,52 @@ resolve(const attempt_args& a, clock::time_point deadline, std::chrono::millisec
     co_return std::move(state->endpoints);
 }
 
+// Asks the proxy for a tunnel to the origin (CONNECT host:port). Its answer is read header by
+// header and nothing past it, so the TLS handshake that follows starts on a clean stream.
+asio::awaitable<void> open_tunnel(beast::tcp_stream& tcp, const attempt_args& a,
+                                  const std::string& proxy) {
+    const auto& where = a.where;
+    const bool v6 = where.host.find(':') != std::string::npos;
+    const std::string authority =
+        (v6 ? "[" + where.host + "]" : where.host) + ":" + std::to_string(where.port);
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, authority, 11};
+    req.set(bhttp::field::host, authority);
+    if (!where.proxy->username.empty() || !where.proxy->password.empty())
+        req.set(bhttp::field::proxy_authorization, basic_authorization(*where.proxy));
+
+    const bool bounded = clock::now() + a.options.handshake_timeout < a.deadline;
+    const auto limit = bounded ? a.options.handshake_timeout : a.request_timeout;
+    tcp.expires_at(bounded ? clock::now() + a.options.handshake_timeout : a.deadline);
+    error_code ec;
+    co_await bhttp::async_write(tcp, req, asio::redirect_error(asio::use_awaitable, ec));
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true); // a 2xx answer to CONNECT has no body; other answers end the connection
+    if (!ec)
+        co_await bhttp::async_read_header(tcp, buffer, parser,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+    const std::string step = proxy + ", tunnel to " + where.name;
+    if (ec) {
+        if (ec == beast::error::timeout)
+            throw attempt_error(errc::timed_out,
+                                step + ": no answer within " + milliseconds_text(limit), false);
+        if (is_cancelled(co_await asio::this_coro::cancellation_state))
+            throw attempt_error(errc::cancelled, step + ": cancelled by the caller", false);
+        throw attempt_error(errc::proxy_failed, step + ": " + ec.message(), false);
+    }
+    const unsigned status = parser.get().result_int();
+    if (status / 100 != 2)
+        throw attempt_error(errc::proxy_failed,
+                            step + ": refused with HTTP " + std::to_string(status) +
+                                // tinyproxy, for one, answers bad credentials with 401
+                                (status == 407 || status == 401
+                                     ? " (proxy authentication required or refused)"
+                                     : ""),
+                            false);
+    if (buffer.size() != 0)
+        throw attempt_error(errc::protocol_error, step + ": data after the proxy's answer", false);
+}
+
 asio::awaitable<void> open(connection& c, const attempt_args& a) {
     const auto& where = a.where;
     const auto now = clock::now();
@@ -125,7 +178,11 @@ asio::awaitable<void> open(connection& c, const attempt_args& a) {
     const auto connect_deadline = connect_bounded ? now + a.options.connect_timeout : a.deadline;
     const auto connect_limit = connect_bounded ? a.options.connect_timeout : a.request_timeout;
 
-    auto endpoints = co_await resolve(a, connect_deadline, connect_limit);
+    // Through a proxy, the TCP connection goes to the proxy and a CONNECT tunnel to the origin.
+    const endpoint_name peer = where.proxy ? endpoint_name{where.proxy->host, where.proxy->port,
+                                                           "proxy " + proxy_name(*where.proxy)}
+                                           : endpoint_name{where.host, where.port, where.name};
+    auto endpoints = co_await resolve(peer, connect_deadline, connect_limit);
 
     auto& tcp = c.tcp();
     tcp.expires_at(connect_deadline);
@@ -134,16 +191,18 @@ asio::awaitable<void> open(connection& c, const attempt_args& a) {
     if (ec) {
         if (ec == beast::error::timeout)
             throw attempt_error(errc::timed_out,
-                                "connect " + where.name + ": not connected within " +
+                                "connect " + peer.name + ": not connected within " +
                                     milliseconds_text(connect_limit),
                                 false);
         if (is_cancelled(co_await asio::this_coro::cancellation_state))
             throw attempt_error(errc::cancelled,
-                                "connect " + where.name + ": cancelled by the caller", false);
-        throw attempt_error(errc::connect_failed, "connect " + where.name + ": " + ec.message(),
+                                "connect " + peer.name + ": cancelled by the caller", false);
+        throw attempt_error(errc::connect_failed, "connect " + peer.name + ": " + ec.message(),
                             false);
     }
     tcp.socket().set_option(tcp::no_delay(true), ec);
+    if (where.proxy)
+        co_await open_tunnel(tcp, a, peer.name);
 
     if (c.tls) {
         SSL* ssl = c.tls->native_handle();
@@ -380,6 +439,7 @@ origin origin_of(const boost::urls::url& url, const client_options& options) {
         url.host_type() == boost::urls::host_type::ipv6 ? "[" + o.host + "]" : o.host;
     o.name = std::string(o.tls ? "https://" : "http://") + bracketed + ":" + std::to_string(o.port);
     o.host_header = o.port == default_port ? bracketed : bracketed + ":" + std::to_string(o.port);
+    o.key = o.name;
 
     if (!o.tls && !options.allow_plain_http && !is_loopback(o.host, o.host_is_ip))
         throw transport_error(errc::insecure_scheme,

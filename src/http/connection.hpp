@@ -30,12 +30,19 @@ struct origin {
     std::string host; // lower case; an IP address without brackets
     bool host_is_ip = false;
     std::uint16_t port = 0;
-    std::string name;        // "https://host:port" (IPv6 in brackets): pool key and in messages
+    std::string name;        // "https://host:port" (IPv6 in brackets), in messages
     std::string host_header; // the Host header: port omitted when it is the scheme's default
+    // The proxy the connection tunnels through (owned by the client), or null.
+    const proxy_settings* proxy = nullptr;
+    // The pool key: the name, and the proxy when there is one (tunnelled and direct connections
+    // to one origin never share a pool).
+    std::string key;
 };
 
-// Throws transport_error (invalid_url, insecure_scheme).
+// Throws transport_error (invalid_url, insecure_scheme). The route (proxy, key) is direct.
 origin origin_of(const boost::urls::url& url, const client_options& options);
+
+bool is_loopback(const std::string& host, bool host_is_ip);
 
 // The counters of client_stats, updated by every request; one small lock so a snapshot is
 // consistent.

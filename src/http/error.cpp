@@ -34,6 +34,8 @@ public:
             return "file-range body could not be read";
         case errc::too_many_redirects:
             return "too many redirects";
+        case errc::proxy_failed:
+            return "the proxy did not open a tunnel";
         }
         return "unknown transport error";
     }

@@ -15,8 +15,30 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace ascpp::http {
+
+// An HTTP proxy that TLS (and plain) connections tunnel through with CONNECT. TLS runs end to
+// end with the origin inside the tunnel: the proxy sees host names and ports, never the
+// requests, and certificates are verified against the origin as without a proxy.
+struct proxy_settings {
+    std::string host;
+    std::uint16_t port = 1080;
+    // Basic credentials for the proxy (Proxy-Authorization); never logged or put in messages.
+    std::string username;
+    std::string password;
+    // Destinations that bypass the proxy, as curl reads NO_PROXY: "*" (everything), a host name
+    // that also covers its subdomains ("example.com", ".example.com"), an IP address, each
+    // optionally with ":port".
+    std::vector<std::string> no_proxy;
+
+    // Parses "http://[user:password@]host[:port]" (the scheme may be left out). Throws
+    // transport_error(invalid_url) for another scheme or a malformed value.
+    static proxy_settings from_url(std::string_view url);
+};
 
 struct client_options {
     std::size_t max_connections_per_origin = 16;
@@ -42,6 +64,14 @@ struct client_options {
     // Turns off certificate and host-name verification. Never do this outside a throwaway test:
     // the name is long on purpose.
     bool dangerously_disable_tls_verification = false;
+
+    // The proxy for every destination not in its no_proxy list.
+    std::optional<proxy_settings> proxy;
+    // When `proxy` is unset: use the proxy the environment names, as curl does: HTTPS_PROXY or
+    // https_proxy for https:// origins, HTTP_PROXY or http_proxy for http:// ones, and NO_PROXY
+    // or no_proxy for the exceptions. Loopback destinations (localhost, 127.0.0.0/8, ::1) never
+    // go through an environment proxy.
+    bool proxy_from_environment = true;
 };
 
 // Counters a user can read at any time (a consistent snapshot).

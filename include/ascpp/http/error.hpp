@@ -23,6 +23,7 @@ enum class errc {
     insecure_scheme,    // plain http:// to a non-loopback host without explicit permission
     file_error,         // a file-range body could not be read (missing, too short)
     too_many_redirects, // reserved: the client never follows redirects itself
+    proxy_failed,       // the proxy refused or could not open the tunnel (407, 403, 502, ...)
 };
 
 const boost::system::error_category& category() noexcept;

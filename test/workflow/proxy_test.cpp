@@ -1,0 +1,222 @@
+// Publishing through a real HTTP proxy: tinyproxy (a Debian package; scripts/bootstrap.sh
+// installs it) on loopback, with a configuration this test writes, in front of the in-process
+// simulator over TLS. The proxy's log shows which tunnels it opened.
+#include <boost/test/unit_test.hpp>
+
+#include <ascpp/sim/simulator.hpp>
+#include <ascpp/workflow/publish.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace api = ascpp::api;
+namespace http = ascpp::http;
+namespace sim = ascpp::sim;
+namespace wf = ascpp::workflow;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t n = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+bool accepts(std::uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// tinyproxy in the foreground, stopped on destruction.
+struct tinyproxy {
+    fs::path dir;
+    std::uint16_t port = free_port();
+    pid_t pid = -1;
+
+    explicit tinyproxy(const fs::path& work, const std::string& basic_auth = "") : dir(work) {
+        fs::create_directories(dir);
+        std::ofstream(dir / "tinyproxy.conf")
+            << "Port " << port << "\nListen 127.0.0.1\nTimeout 60\nMaxClients 50\n"
+            << "Allow 127.0.0.1\nLogLevel Connect\nLogFile \"" << (dir / "tinyproxy.log").string()
+            << "\"\n"
+            << (basic_auth.empty() ? "" : "BasicAuth " + basic_auth + "\n");
+        std::string program = "/usr/bin/tinyproxy", d = "-d", c = "-c";
+        std::string conf = (dir / "tinyproxy.conf").string();
+        BOOST_TEST_REQUIRE(fs::exists(program),
+                           "tinyproxy is not installed (scripts/bootstrap.sh)");
+        char* argv[] = {program.data(), d.data(), c.data(), conf.data(), nullptr};
+        BOOST_TEST_REQUIRE(::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, environ) ==
+                           0);
+        for (int i = 0; i < 250 && !accepts(port); ++i)
+            std::this_thread::sleep_for(20ms);
+        BOOST_TEST_REQUIRE(accepts(port), "tinyproxy did not start");
+    }
+    ~tinyproxy() {
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+    }
+    // How many CONNECT requests (to `host`, when given) the proxy logged.
+    std::size_t tunnels_to(const std::string& host = "") const {
+        std::ifstream log(dir / "tinyproxy.log");
+        std::size_t n = 0;
+        const std::string needle = host.empty() ? "): CONNECT " : "CONNECT " + host + ":";
+        for (std::string line; std::getline(log, line);)
+            if (line.find(needle) != std::string::npos)
+                ++n;
+        return n;
+    }
+};
+
+// "127.0.0.2" of "https://127.0.0.2:4443".
+std::string host_of(const std::string& url) {
+    const auto start = url.find("://") + 3;
+    return url.substr(start, url.rfind(':') - start);
+}
+
+struct fixture {
+    fs::path dir =
+        fs::temp_directory_path() / ("ascpp-proxy-" + std::to_string(std::random_device{}()));
+    sim::simulator s{options()};
+    sim::api_credentials key = s.create_api_key();
+
+    static sim::simulator_options options() {
+        sim::simulator_options o;
+        o.part_size = 64 * 1024;
+        o.upload_processing_delay = 20ms;
+        o.version_processing_delay = 20ms;
+        return o;
+    }
+    ~fixture() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    api::client_config config(const http::proxy_settings& proxy) const {
+        api::client_config c;
+        c.base_url = s.api_url();
+        c.ca_file = s.ca_file();
+        c.key_id = key.key_id;
+        c.issuer_id = key.issuer_id;
+        c.private_key = ascpp::auth::private_key::from_pem(key.private_key_pem);
+        c.http.proxy = proxy;
+        return c;
+    }
+    fs::path archive(const std::string& name) {
+        fs::create_directories(dir);
+        std::string bytes(5 * 64 * 1024 + 123, '\0');
+        std::mt19937 rng(7);
+        for (auto& b : bytes)
+            b = static_cast<char>(rng());
+        std::ofstream(dir / name, std::ios::binary) << bytes;
+        return dir / name;
+    }
+    // Publishes one pack through `proxy` and returns the client's stats.
+    api::client_stats publish(const http::proxy_settings& proxy, const std::string& identifier,
+                              std::uint64_t* connections = nullptr) {
+        asio::io_context io;
+        api::client client(io.get_executor(), config(proxy));
+        wf::publish_options po;
+        wf::poll_policy fast;
+        fast.initial = 20ms;
+        fast.max = 200ms;
+        po.watch.poll = fast;
+        const wf::publish_request req{s.options().app_ids.front(), identifier,
+                                      archive(identifier + ".aar"), std::nullopt};
+        auto f = asio::co_spawn(io, wf::publish(client, req, po), asio::use_future);
+        io.run(); // returns when the publish is done: nothing of ascpp's keeps it busy
+        auto r = f.get();
+        BOOST_TEST(r.version_state == "COMPLETE");
+        if (connections)
+            *connections = client.http().stats().connections_opened;
+        return client.stats();
+    }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(through_a_proxy, fixture)
+
+BOOST_AUTO_TEST_CASE(publish_tunnels_both_origins_and_reuses_the_tunnels) {
+    tinyproxy proxy(dir / "proxy");
+    auto settings =
+        http::proxy_settings::from_url("http://127.0.0.1:" + std::to_string(proxy.port));
+    std::uint64_t opened = 0;
+    auto stats = publish(settings, "Proxied", &opened);
+    BOOST_TEST(s.stats().checksums_matched == 1u);
+    const auto api_tunnels = proxy.tunnels_to(host_of(s.api_url()));
+    BOOST_TEST(api_tunnels >= 1u);
+    BOOST_TEST(proxy.tunnels_to(host_of(s.upload_url())) >= 1u);
+    // Every connection the client opened was a tunnel, and the tunnels were kept alive: far
+    // fewer than the API requests sent through them.
+    BOOST_TEST(opened == proxy.tunnels_to());
+    BOOST_TEST(stats.requests_sent > api_tunnels);
+}
+
+BOOST_AUTO_TEST_CASE(no_proxy_sends_the_parts_directly) {
+    tinyproxy proxy(dir / "proxy");
+    auto settings =
+        http::proxy_settings::from_url("http://127.0.0.1:" + std::to_string(proxy.port));
+    // The upload host by address and port: the API, on another port of the same address when
+    // 127.0.0.2 cannot be bound, still goes through the proxy.
+    const std::string upload = s.upload_url();
+    settings.no_proxy = {upload.substr(upload.find("://") + 3)};
+    publish(settings, "Direct");
+    BOOST_TEST(s.stats().checksums_matched == 1u);
+    const std::string api_port = s.api_url().substr(s.api_url().rfind(':') + 1);
+    const std::string upload_port = upload.substr(upload.rfind(':') + 1);
+    BOOST_TEST(proxy.tunnels_to(host_of(s.api_url())) >= 1u);
+    std::ifstream log(proxy.dir / "tinyproxy.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    BOOST_TEST(text.str().find(":" + upload_port + " HTTP") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(proxy_credentials_are_sent_and_a_refusal_is_clear) {
+    tinyproxy proxy(dir / "proxy", "alice s3cret");
+    const std::string base = "127.0.0.1:" + std::to_string(proxy.port);
+    publish(http::proxy_settings::from_url("http://alice:s3cret@" + base), "WithAuth");
+    BOOST_TEST(s.stats().checksums_matched == 1u);
+
+    try {
+        publish(http::proxy_settings::from_url("http://alice:wrong-password@" + base), "Refused");
+        BOOST_FAIL("a refused tunnel went unnoticed");
+    } catch (const http::transport_error& e) {
+        const std::string what = e.what();
+        BOOST_TEST((e.code() == http::errc::proxy_failed), what);
+        BOOST_TEST(what.find("proxy authentication") != std::string::npos, what);
+        BOOST_TEST(what.find("wrong-password") == std::string::npos, what);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
