@@ -14,5 +14,5 @@ string(SUBSTRING "${readme_rest}" 0 ${block_length} readme_example)
 file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/readme_example.cpp CONTENT "${readme_example}" @ONLY)
 
 add_executable(readme_example ${PROJECT_BINARY_DIR}/readme_example.cpp)
-target_link_libraries(readme_example PRIVATE ascpp)
+target_link_libraries(readme_example PRIVATE ascpp::ascpp)
 ascpp_target_defaults(readme_example)
