@@ -53,10 +53,13 @@ boost::system::error_code error_code_of(const std::exception_ptr& e,
                                         diagnostics* d = nullptr) noexcept;
 
 // A completion token adapter: the operation completes `token` with `(error_code, T)` (or
-// `(error_code)`) instead of `(std::exception_ptr, T)`, and fills `*diag` when given. Works with
-// callbacks, use_future, use_awaitable, deferred and asio::as_tuple.
+// `(error_code)`) instead of `(std::exception_ptr, T)`, and fills `*diag` when given. A callback
+// or asio::as_tuple(token) then branches without exceptions; with use_future or use_awaitable
+// alone, Asio turns a code back into a thrown system_error (the code kept, the original
+// exception type not). Not an aggregate: GCC 12 mishandles aggregate temporaries in co_await.
 template <class Token>
 struct as_error_code_t {
+    as_error_code_t(Token t, diagnostics* d) : token(std::move(t)), diag(d) {}
     Token token;
     diagnostics* diag = nullptr;
 };

@@ -84,32 +84,30 @@ env_reader process_env_reader() {
 
 environment_proxies environment_proxies::read(const env_reader& env) {
     environment_proxies out;
-    std::vector<std::string> no_proxy;
-    if (auto v = env("NO_PROXY"))
-        no_proxy = parse_no_proxy(*v);
-    else if (auto w = env("no_proxy"))
-        no_proxy = parse_no_proxy(*w);
-    auto pick = [&](const char* upper, const char* lower_name) -> std::optional<proxy_settings> {
-        // curl reads the lower-case form first; both are common.
-        const char* names[] = {lower_name, upper};
+    // curl's order: the lower-case name first.
+    if (auto v = env("no_proxy"))
+        out.no_proxy = parse_no_proxy(*v);
+    else if (auto w = env("NO_PROXY"))
+        out.no_proxy = parse_no_proxy(*w);
+    auto pick = [&](std::initializer_list<const char*> names, std::optional<proxy_settings>& to,
+                    std::string& error) {
         for (const char* name : names) {
-            if (auto v = env(name)) {
-                try {
-                    auto p = proxy_settings::from_url(*v);
-                    p.no_proxy = no_proxy;
-                    return p;
-                } catch (const transport_error& e) {
-                    // The value may hold credentials: name the variable, not the value.
-                    throw transport_error(errc::invalid_url, std::string(name) + ": " +
-                                                                 e.code().message() + " (" +
-                                                                 std::string(e.what()) + ")");
-                }
+            auto v = env(name);
+            if (!v)
+                continue;
+            try {
+                to = proxy_settings::from_url(*v);
+                to->no_proxy = out.no_proxy;
+            } catch (const transport_error& e) {
+                // The value may hold credentials: name the variable, not the value.
+                error = std::string(name) + ": " + e.what();
             }
+            return;
         }
-        return std::nullopt;
     };
-    out.https = pick("HTTPS_PROXY", "https_proxy");
-    out.http = pick("HTTP_PROXY", "http_proxy");
+    pick({"https_proxy", "HTTPS_PROXY"}, out.https, out.https_error);
+    // Like curl, not HTTP_PROXY: CGI programs get the request's Proxy header in that variable.
+    pick({"http_proxy"}, out.http, out.http_error);
     return out;
 }
 
@@ -136,17 +134,25 @@ std::vector<std::string> parse_no_proxy(std::string_view value) {
 bool bypasses_proxy(const std::vector<std::string>& no_proxy, const std::string& host,
                     bool host_is_ip, std::uint16_t port) {
     const std::string ip = host_is_ip ? canonical_ip(host) : std::string();
-    for (const auto& entry : no_proxy) {
-        if (entry == "*")
+    for (const auto& raw : no_proxy) {
+        std::string name = lower(raw);
+        while (!name.empty() && name.front() == '.')
+            name.erase(name.begin());
+        if (name.empty())
+            continue;
+        if (name == "*")
             return true;
-        std::string name = entry;
         std::optional<std::uint16_t> only_port;
         auto take_port = [&](std::size_t colon) {
             const auto digits = name.substr(colon + 1);
             name.erase(colon);
-            if (!digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit) &&
-                digits.size() <= 5)
+            const bool number = !digits.empty() && digits.size() <= 5 &&
+                                std::all_of(digits.begin(), digits.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; });
+            if (number && std::stoul(digits) <= 65535)
                 only_port = static_cast<std::uint16_t>(std::stoul(digits));
+            else
+                only_port = 0; // a port no destination has: the entry matches nothing
         };
         if (!name.empty() && name.front() == '[') { // "[::1]" or "[::1]:443"
             const auto close = name.find(']');
@@ -178,9 +184,12 @@ const proxy_settings* route_for(const origin& o, const client_options& options,
                    ? nullptr
                    : &*options.proxy;
     const auto& chosen = o.tls ? env.https : env.http;
-    if (!chosen || is_loopback(o.host, o.host_is_ip) ||
-        bypasses_proxy(chosen->no_proxy, o.host, o.host_is_ip, o.port))
+    const auto& error = o.tls ? env.https_error : env.http_error;
+    if ((!chosen && error.empty()) || is_loopback(o.host, o.host_is_ip) ||
+        bypasses_proxy(env.no_proxy, o.host, o.host_is_ip, o.port))
         return nullptr;
+    if (!chosen)
+        throw transport_error(errc::invalid_url, o.name + ": the proxy in " + error);
     return &*chosen;
 }
 

@@ -3,6 +3,7 @@
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/upload_error.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -152,7 +153,11 @@ asio::awaitable<void> run_blocking(std::function<void()> work) {
         work();
         co_return;
     };
-    co_await asio::co_spawn(hashing_executor(), std::move(job), asio::use_awaitable);
+    // Not cancellable: a job is short, and one that was asked for must happen (a journal save of
+    // an acknowledged part skipped by a cancellation would make the next run send it again).
+    co_await asio::co_spawn(
+        hashing_executor(), std::move(job),
+        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
 }
 
 file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,

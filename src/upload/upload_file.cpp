@@ -365,6 +365,9 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                                    "part " + std::to_string(op.part_number) + ": " + e.what(),
                                    op.part_number);
             last_failure = e.what();
+        } catch (...) {
+            attempt_failed();
+            throw;
         }
         permit.release();
 

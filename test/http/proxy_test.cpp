@@ -63,13 +63,15 @@ BOOST_AUTO_TEST_CASE(no_proxy_entries) {
     BOOST_TEST(detail::bypasses_proxy(list, "internal", false, 8080));
     BOOST_TEST(!detail::bypasses_proxy(list, "internal", false, 443));
     BOOST_TEST(detail::bypasses_proxy(detail::parse_no_proxy("*"), "anything", false, 1));
+    BOOST_TEST(!detail::bypasses_proxy({"internal:99999"}, "internal", false, 34463));
 }
 
 BOOST_AUTO_TEST_CASE(routes_from_the_environment) {
-    auto env =
-        detail::environment_proxies::read(fake_env({{"https_proxy", "http://u:p@proxy.corp:3128"},
-                                                    {"HTTP_PROXY", "proxy.corp:8080"},
-                                                    {"NO_PROXY", "upload.corp"}}));
+    auto env = detail::environment_proxies::read(
+        fake_env({{"https_proxy", "http://u:p@proxy.corp:3128"},
+                  {"http_proxy", "proxy.corp:8080"},
+                  {"HTTP_PROXY", "ignored.corp:1"}, // as curl: never the upper-case form
+                  {"NO_PROXY", "upload.corp"}}));
     http::client_options options;
     const auto api = origin_for("https://api.appstoreconnect.apple.com/v1/apps");
     const auto* route = detail::route_for(api, options, env);
@@ -87,9 +89,19 @@ BOOST_AUTO_TEST_CASE(routes_from_the_environment) {
     options.proxy->no_proxy = {"127.0.0.1"};
     BOOST_TEST(!detail::route_for(origin_for("https://127.0.0.1:8443/"), options, env));
 
-    // A malformed variable is named, and its value (which may hold a password) is not repeated.
+    // An explicit list is compared like NO_PROXY: without case or leading dots.
+    options.proxy->no_proxy = {".Example.COM"};
+    BOOST_TEST(!detail::route_for(origin_for("https://api.example.com/"), options, env));
+    BOOST_TEST(detail::route_for(origin_for("https://example.org/"), options, env));
+
+    // A value that does not parse fails only the requests that would use it, naming the
+    // variable but not the value (which may hold a password).
+    http::client_options from_env;
+    auto bad = detail::environment_proxies::read(
+        fake_env({{"HTTPS_PROXY", "socks5://user:hunter2@x:1080"}}));
+    BOOST_TEST(!detail::route_for(origin_for("https://127.0.0.1:8443/"), from_env, bad));
     try {
-        detail::environment_proxies::read(fake_env({{"HTTPS_PROXY", "ftp://user:hunter2@x"}}));
+        detail::route_for(origin_for("https://api.appstoreconnect.apple.com/"), from_env, bad);
         BOOST_FAIL("a malformed HTTPS_PROXY was accepted");
     } catch (const http::transport_error& e) {
         const std::string what = e.what();

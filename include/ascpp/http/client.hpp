@@ -23,7 +23,8 @@ namespace ascpp::http {
 
 // An HTTP proxy that TLS (and plain) connections tunnel through with CONNECT. TLS runs end to
 // end with the origin inside the tunnel: the proxy sees host names and ports, never the
-// requests, and certificates are verified against the origin as without a proxy.
+// requests, and certificates are verified against the origin as without a proxy. Plain http://
+// origins are tunnelled too (a proxy that only allows CONNECT to 443 refuses them).
 struct proxy_settings {
     std::string host;
     std::uint16_t port = 1080;
@@ -67,10 +68,11 @@ struct client_options {
 
     // The proxy for every destination not in its no_proxy list.
     std::optional<proxy_settings> proxy;
-    // When `proxy` is unset: use the proxy the environment names, as curl does: HTTPS_PROXY or
-    // https_proxy for https:// origins, HTTP_PROXY or http_proxy for http:// ones, and NO_PROXY
-    // or no_proxy for the exceptions. Loopback destinations (localhost, 127.0.0.0/8, ::1) never
-    // go through an environment proxy.
+    // When `proxy` is unset: use the proxy the environment names, as curl does: https_proxy or
+    // HTTPS_PROXY for https:// origins, http_proxy for http:// ones, and no_proxy or NO_PROXY
+    // for the exceptions. Loopback destinations (localhost, 127.0.0.0/8, ::1) never go through
+    // an environment proxy. A value that does not parse (e.g. socks5://) fails only the
+    // requests that would have used it.
     bool proxy_from_environment = true;
 };
 
