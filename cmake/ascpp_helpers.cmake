@@ -12,6 +12,11 @@ function(ascpp_target_defaults target)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
         target_compile_options(${target} PRIVATE -Wno-stringop-overflow -Wno-stringop-overread
             -Wno-array-bounds -Wno-restrict)
+        # With sanitizers, GCC 12 also pairs Asio's coroutine-frame operator new and delete
+        # wrongly (-Wmismatched-new-delete): the frame allocator is Asio's own, matched.
+        if(ASCPP_SANITIZE)
+            target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+        endif()
     endif()
     target_include_directories(${target} PUBLIC
         $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
