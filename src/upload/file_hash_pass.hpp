@@ -1,5 +1,6 @@
 // The whole-file checksum, computed by one sequential read of the file on the hashing pool while
-// the parts are being sent (see docs/library.md, "Upload a file": why a sequential pass and not the send path).
+// the parts are being sent (see docs/library.md, "Upload a file": why a sequential pass and not the
+// send path).
 #pragma once
 
 #include <ascpp/upload/detail/blocking.hpp>

@@ -57,8 +57,7 @@ private:
     void start() {
         std::string python = ASCPP_SYSTEM_PYTHON;
         std::string source = env_or("ASCPP_SOURCE_DIR", "");
-        std::string spec =
-            env_or("ASCPP_SPEC", source + "/spec/background-assets.openapi.json");
+        std::string spec = env_or("ASCPP_SPEC", source + "/spec/background-assets.openapi.json");
         if (source.empty())
             throw std::runtime_error("spec_validator: ASCPP_SOURCE_DIR is not set");
         std::string script = source + "/test/conformance/validate.py";

@@ -64,9 +64,9 @@ digest md5_of(std::span<const unsigned char> bytes);
 digest md5_of(std::string_view bytes);
 digest sha256_of(std::string_view bytes);
 
-// `sourceFileChecksums.composite` (Apple does not define it; the simulator assumes): MD5 over the concatenated binary
-// MD5 digests of the parts, in partNumber order. S3 multipart uploads compute their ETag the same
-// way; the result is sent as bare lowercase hex, without the `-<parts>` suffix.
+// `sourceFileChecksums.composite` (Apple does not define it; the simulator assumes): MD5 over the
+// concatenated binary MD5 digests of the parts, in partNumber order. S3 multipart uploads compute
+// their ETag the same way; the result is sent as bare lowercase hex, without the `-<parts>` suffix.
 digest composite_md5(std::span<const digest> part_md5s_in_part_order);
 
 } // namespace ascpp::upload

@@ -13,7 +13,8 @@
 //    never the API token;
 //  - hashes as it goes: each part's MD5 in the chunk observer of its PUT (checked against the
 //    ETag the host returns), the whole file's SHA-256 (or MD5) by one sequential pass on the
-//    hashing pool that runs alongside the sends (docs/library.md, "Upload a file", explains the design);
+//    hashing pool that runs alongside the sends (docs/library.md, "Upload a file", explains the
+//    design);
 //  - retries a part with capped exponential backoff and jitter on 5xx, 408, 429, timeouts and
 //    dropped connections; on a 403 (expired URL) re-reads the upload file for fresh operations;
 //  - records acknowledged parts in the journal, if one is given, and skips the parts a previous
@@ -48,9 +49,10 @@ struct upload_options {
     // Shared concurrency limits; null means limiter::process_default().
     std::shared_ptr<upload::limiter> limiter;
     // `sourceFileChecksums.file`. SHA-256 by default: with SHA-NI it hashes more than twice as
-    // fast as MD5 (docs/library.md, "Upload a file"); MD5 is there for a service that would refuse SHA_256.
+    // fast as MD5 (docs/library.md, "Upload a file"); MD5 is there for a service that would refuse
+    // SHA_256.
     hash_algorithm file_checksum = hash_algorithm::sha_256;
-    // Also send `sourceFileChecksums.composite` (MD5 of the part MD5s, REFERENCE section 6).
+    // Also send `sourceFileChecksums.composite` (MD5 of the part MD5s, see composite_md5).
     bool composite_checksum = true;
     retry_options retry;
     // Timeout of one part PUT; unset: the transport's request_timeout.
