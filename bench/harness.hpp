@@ -8,6 +8,7 @@
 #pragma once
 
 #include <ascpp/api/client.hpp>
+#include <ascpp/http/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>

@@ -1,4 +1,8 @@
+#include "query_encoding.hpp"
+
 #include <ascpp/api/client.hpp>
+#include <ascpp/api/json.hpp>
+#include <ascpp/http/client.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>

@@ -4,9 +4,7 @@
 // object, fills known members, keeps the rest in `unknown`, and reports the first problem as a
 // decode_error with the JSON Pointer of the member. Encoding writes known members that are set,
 // then the unknown ones, so a document survives a round trip.
-#include <ascpp/api/document.hpp>
-#include <ascpp/api/error.hpp>
-#include <ascpp/api/requests.hpp>
+#include <ascpp/api/json.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -112,7 +110,7 @@ template <class T>
 struct type_tag {};
 
 template <class S>
-using unknown_ptr = json::object S::*;
+using unknown_ptr = json_object S::*;
 
 // ---- the tables ----
 
@@ -380,7 +378,7 @@ void decode_into(std::int64_t& out, const json::value& v, const std::string& whe
     else
         fail(where, std::string("expected an integer, got ") + kind_of(v));
 }
-void decode_into(json::object& out, const json::value& v, const std::string& where) {
+void decode_into(json_object& out, const json::value& v, const std::string& where) {
     out = as_object(v, where);
 }
 template <string_enumeration E>
@@ -410,7 +408,7 @@ void decode_into(std::vector<T>& out, const json::value& v, const std::string& w
 
 template <class S, class Fields>
 void decode_described(S& s, const json::value& v, const std::string& where, const Fields& fields,
-                      json::object S::*unknown) {
+                      json_object S::*unknown) {
     const auto& o = as_object(v, where);
     constexpr std::size_t n = std::tuple_size_v<Fields>;
     bool seen[n > 0 ? n : 1] = {};
@@ -433,7 +431,7 @@ void decode_described(S& s, const json::value& v, const std::string& where, cons
             },
             fields);
         if (!matched && unknown)
-            (s.*unknown)[kv.key()] = kv.value();
+            (s.*unknown).get()[kv.key()] = kv.value();
     }
     std::size_t index = 0;
     std::apply(
@@ -465,8 +463,8 @@ json::value encode_value(bool b) {
 json::value encode_value(std::int64_t i) {
     return json::value(i);
 }
-json::value encode_value(const json::object& o) {
-    return json::value(o);
+json::value encode_value(const json_object& o) {
+    return json::value(o.get());
 }
 template <string_enumeration E>
 json::value encode_value(const E& e) {
@@ -499,7 +497,7 @@ requires described<T> json::value encode_value(const T& s) {
         },
         fields);
     if (unknown)
-        for (const auto& kv : s.*unknown)
+        for (const auto& kv : (s.*unknown).get())
             if (!o.contains(kv.key()))
                 o[kv.key()] = kv.value();
     return o;
@@ -584,8 +582,8 @@ void tag_invoke(json::value_from_tag, json::value& v, const included_resources& 
     for (const auto& item : in.items)
         a.push_back(std::visit(
             [](const auto& r) -> json::value {
-                if constexpr (std::is_same_v<std::decay_t<decltype(r)>, json::object>)
-                    return r;
+                if constexpr (std::is_same_v<std::decay_t<decltype(r)>, json_object>)
+                    return r.get();
                 else
                     return encode_value(r);
             },
@@ -622,7 +620,8 @@ included_resources tag_invoke(json::value_to_tag<included_resources>, const json
         else if (t == app_store_release::resource_type)
             out.items.emplace_back(decode_resource<app_store_release>(a[i], here));
         else
-            out.items.emplace_back(o); // a resource type this client does not know: kept
+            out.items.emplace_back(
+                json_object(o)); // a resource type this client does not know: kept
     }
     return out;
 }

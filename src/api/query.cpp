@@ -1,4 +1,4 @@
-#include <ascpp/api/query.hpp>
+#include "query_encoding.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>

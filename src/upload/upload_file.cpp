@@ -1,5 +1,7 @@
 #include "file_hash_pass.hpp"
 
+#include <ascpp/http/client.hpp>
+#include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/detail/task_group.hpp>
 #include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/upload_file.hpp>

@@ -1,3 +1,5 @@
+#include <ascpp/http/error.hpp>
+#include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 

@@ -1,3 +1,4 @@
+#include <ascpp/http/error.hpp>
 #include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 

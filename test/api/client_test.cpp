@@ -6,8 +6,10 @@
 #include "test_server.hpp"
 
 #include <ascpp/api/client.hpp>
+#include <ascpp/api/json.hpp>
 #include <ascpp/auth/base64url.hpp>
 #include <ascpp/auth/error.hpp>
+#include <ascpp/http/client.hpp>
 
 #include <support/spec_validator.hpp>
 

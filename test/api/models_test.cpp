@@ -3,8 +3,11 @@
 // the X-Rate-Limit header.
 #include <boost/test/unit_test.hpp>
 
+#include "query_encoding.hpp"
+
 #include <ascpp/api/document.hpp>
 #include <ascpp/api/error.hpp>
+#include <ascpp/api/json.hpp>
 #include <ascpp/api/query.hpp>
 #include <ascpp/api/rate_limit.hpp>
 #include <ascpp/api/requests.hpp>
@@ -253,7 +256,7 @@ BOOST_AUTO_TEST_CASE(unknown_enum_values_attributes_and_resources_survive) {
                "HTTP3");
     bool unknown_kept = false;
     for (const auto& item : d.included.items)
-        if (auto* o = std::get_if<json::object>(&item))
+        if (auto* o = std::get_if<api::json_object>(&item))
             unknown_kept = o->at("type").as_string() == "gameCenterLeaderboards";
     BOOST_TEST(unknown_kept);
 }

@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <ascpp/api/client.hpp>
+#include <ascpp/api/json.hpp>
+#include <ascpp/http/client.hpp>
 #include <ascpp/sim/simulator.hpp>
 
 #include <support/spec_validator.hpp>

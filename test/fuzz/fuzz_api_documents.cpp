@@ -6,6 +6,7 @@
 #include <ascpp/api/background_asset_version.hpp>
 #include <ascpp/api/document.hpp>
 #include <ascpp/api/error.hpp>
+#include <ascpp/api/json.hpp>
 #include <ascpp/api/release.hpp>
 
 #include <boost/json/parse.hpp>

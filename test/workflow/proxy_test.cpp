@@ -3,6 +3,7 @@
 // simulator over TLS. The proxy's log shows which tunnels it opened.
 #include <boost/test/unit_test.hpp>
 
+#include <ascpp/http/client.hpp>
 #include <ascpp/sim/simulator.hpp>
 #include <ascpp/workflow/publish.hpp>
 

@@ -3,6 +3,7 @@
 // watchers sharing their polls. Everything runs on one io_context driven by the test thread.
 #include <boost/test/unit_test.hpp>
 
+#include <ascpp/http/client.hpp>
 #include <ascpp/sim/simulator.hpp>
 #include <ascpp/upload/limiter.hpp>
 #include <ascpp/workflow/batch.hpp>

@@ -4,8 +4,8 @@
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -30,7 +30,7 @@ struct app {
             subscription_status_url_version_for_sandbox;
         std::optional<api::content_rights_declaration> content_rights_declaration;
         std::optional<bool> streamlined_purchasing_enabled;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const attributes_type&, const attributes_type&) = default;
     };
 
@@ -38,9 +38,9 @@ struct app {
     std::string id;
     std::optional<attributes_type> attributes;
     // Apple declares some fifty relationships on App, none of them part of this API.
-    std::optional<boost::json::object> relationships;
+    std::optional<json_object> relationships;
     std::optional<resource_links> links;
-    boost::json::object unknown;
+    json_object unknown;
 
     friend bool operator==(const app&, const app&) = default;
 };

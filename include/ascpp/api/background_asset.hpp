@@ -3,8 +3,8 @@
 
 #include <ascpp/api/json_api.hpp>
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -21,7 +21,7 @@ struct background_asset {
         std::optional<std::string> asset_pack_identifier;
         std::optional<std::string> created_date; // RFC 3339 date-time, as sent
         std::optional<std::int64_t> used_bytes;
-        boost::json::object unknown; // attributes this spec version does not declare
+        json_object unknown; // attributes this spec version does not declare
         friend bool operator==(const attributes_type&, const attributes_type&) = default;
     };
     struct relationships_type {
@@ -30,7 +30,7 @@ struct background_asset {
         std::optional<to_one_relationship> app_store_version;
         std::optional<to_one_relationship> internal_beta_version;
         std::optional<to_one_relationship> external_beta_version;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const relationships_type&, const relationships_type&) = default;
     };
 
@@ -39,7 +39,7 @@ struct background_asset {
     std::optional<attributes_type> attributes;
     std::optional<relationships_type> relationships;
     std::optional<resource_links> links;
-    boost::json::object unknown; // top-level members beyond type/id/attributes/relationships/links
+    json_object unknown; // top-level members beyond type/id/attributes/relationships/links
 
     friend bool operator==(const background_asset&, const background_asset&) = default;
 };

@@ -6,8 +6,8 @@
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -25,7 +25,7 @@ struct asset_delivery_state {
     std::optional<delivery_state> state;
     std::optional<std::vector<app_media_state_error>> errors;
     std::optional<std::vector<app_media_state_error>> warnings;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const asset_delivery_state&, const asset_delivery_state&) = default;
 };
 
@@ -33,7 +33,7 @@ struct asset_delivery_state {
 struct checksum {
     std::optional<std::string> hash;
     std::optional<checksum_algorithm> algorithm;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const checksum&, const checksum&) = default;
 };
 
@@ -41,7 +41,7 @@ struct checksum {
 struct checksums {
     std::optional<checksum> file;
     std::optional<checksum> composite;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const checksums&, const checksums&) = default;
 };
 
@@ -49,7 +49,7 @@ struct checksums {
 struct http_header {
     std::optional<std::string> name;
     std::optional<std::string> value;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const http_header&, const http_header&) = default;
 };
 
@@ -64,7 +64,7 @@ struct delivery_file_upload_operation {
     std::optional<std::string> expiration; // RFC 3339 date-time, as sent
     std::optional<std::int64_t> part_number;
     std::optional<std::string> entity_tag;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const delivery_file_upload_operation&,
                            const delivery_file_upload_operation&) = default;
 };
@@ -82,7 +82,7 @@ struct background_asset_upload_file {
         std::optional<checksums> source_file_checksums;
         // Absent (or null) after the commit.
         std::optional<std::vector<delivery_file_upload_operation>> upload_operations;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const attributes_type&, const attributes_type&) = default;
     };
 
@@ -90,9 +90,9 @@ struct background_asset_upload_file {
     std::string id;
     std::optional<attributes_type> attributes;
     // The spec declares no relationships here; a server that sends some keeps them.
-    std::optional<boost::json::object> relationships;
+    std::optional<json_object> relationships;
     std::optional<resource_links> links;
-    boost::json::object unknown;
+    json_object unknown;
 
     friend bool operator==(const background_asset_upload_file&,
                            const background_asset_upload_file&) = default;

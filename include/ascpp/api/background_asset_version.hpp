@@ -4,8 +4,8 @@
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -18,7 +18,7 @@ namespace ascpp::api {
 struct state_detail {
     std::optional<std::string> code;
     std::optional<std::string> description;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const state_detail&, const state_detail&) = default;
 };
 
@@ -27,7 +27,7 @@ struct state_details {
     std::optional<std::vector<state_detail>> errors;
     std::optional<std::vector<state_detail>> warnings;
     std::optional<std::vector<state_detail>> infos;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const state_details&, const state_details&) = default;
 };
 
@@ -41,7 +41,7 @@ struct background_asset_version {
         std::optional<api::state_details> state_details;
         std::optional<std::string> version; // assigned by the server: "1", "2", ...
         std::optional<std::string> locale;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const attributes_type&, const attributes_type&) = default;
     };
     struct relationships_type {
@@ -52,7 +52,7 @@ struct background_asset_version {
         std::optional<to_one_relationship> asset_file;
         std::optional<to_one_relationship> manifest_file;
         std::optional<to_many_relationship> background_asset_upload_files;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const relationships_type&, const relationships_type&) = default;
     };
 
@@ -61,7 +61,7 @@ struct background_asset_version {
     std::optional<attributes_type> attributes;
     std::optional<relationships_type> relationships;
     std::optional<resource_links> links;
-    boost::json::object unknown;
+    json_object unknown;
 
     friend bool operator==(const background_asset_version&,
                            const background_asset_version&) = default;

@@ -20,7 +20,7 @@
 #include <ascpp/async.hpp>
 #include <ascpp/auth/private_key.hpp>
 #include <ascpp/auth/token_provider.hpp>
-#include <ascpp/http/client.hpp>
+#include <ascpp/http/options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 

@@ -5,8 +5,8 @@
 // from "the service said no".
 #pragma once
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <optional>
@@ -32,9 +32,9 @@ struct response_error {
     std::string title;
     std::optional<std::string> detail;
     std::optional<error_source> source;
-    std::optional<boost::json::object> links; // ErrorLinks, kept as sent
-    std::optional<boost::json::object> meta;  // free-form (e.g. associatedErrors)
-    boost::json::object unknown;
+    std::optional<json_object> links; // ErrorLinks, kept as sent
+    std::optional<json_object> meta;  // free-form (e.g. associatedErrors)
+    json_object unknown;
 
     // Whether `code` is `prefix` or starts with `prefix` followed by '.'.
     bool has_code(std::string_view prefix) const noexcept;

@@ -5,8 +5,8 @@
 // does not declare are kept in `unknown` objects and written back unchanged.
 #pragma once
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -38,7 +38,7 @@ struct relationship_links {
 // DocumentLinks.
 struct document_links {
     std::string self;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const document_links&, const document_links&) = default;
 };
 
@@ -47,7 +47,7 @@ struct paged_document_links {
     std::string self;
     std::optional<std::string> first;
     std::optional<std::string> next;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const paged_document_links&, const paged_document_links&) = default;
 };
 
@@ -69,7 +69,7 @@ struct paging_information {
 struct to_one_relationship {
     std::optional<resource_identifier> data;
     std::optional<relationship_links> links;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const to_one_relationship&, const to_one_relationship&) = default;
 };
 
@@ -78,7 +78,7 @@ struct to_many_relationship {
     std::optional<relationship_links> links;
     std::optional<paging_information> meta;
     std::optional<std::vector<resource_identifier>> data;
-    boost::json::object unknown;
+    json_object unknown;
     friend bool operator==(const to_many_relationship&, const to_many_relationship&) = default;
 };
 

@@ -9,8 +9,6 @@
 
 #include <ascpp/api/enums.hpp>
 
-#include <boost/url/url.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -166,17 +164,5 @@ struct release_query {
 struct linkages_query {
     std::optional<int> limit; // 1..200
 };
-
-// Appends the query to `url`. Throws std::invalid_argument when limit is outside 1..200 or a
-// value is empty.
-void append_query(boost::urls::url& url, const background_asset_query& q);
-void append_query(boost::urls::url& url, const background_assets_query& q);
-void append_query(boost::urls::url& url, const background_asset_version_query& q);
-void append_query(boost::urls::url& url, const background_asset_versions_query& q);
-void append_query(boost::urls::url& url, const background_asset_upload_file_query& q);
-void append_query(boost::urls::url& url, const background_asset_upload_files_query& q);
-void append_query(boost::urls::url& url, const linkages_query& q);
-// `release_type` is the release's resource type, e.g. "backgroundAssetVersionAppStoreReleases".
-void append_query(boost::urls::url& url, const release_query& q, std::string_view release_type);
 
 } // namespace ascpp::api

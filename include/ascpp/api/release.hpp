@@ -5,8 +5,8 @@
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
+#include <ascpp/api/json_object.hpp>
 #include <boost/json/fwd.hpp>
-#include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
@@ -22,12 +22,12 @@ struct basic_release {
 
     struct attributes_type {
         std::optional<State> state;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const attributes_type&, const attributes_type&) = default;
     };
     struct relationships_type {
         std::optional<to_one_relationship> background_asset_version;
-        boost::json::object unknown;
+        json_object unknown;
         friend bool operator==(const relationships_type&, const relationships_type&) = default;
     };
 
@@ -36,7 +36,7 @@ struct basic_release {
     std::optional<attributes_type> attributes;
     std::optional<relationships_type> relationships;
     std::optional<resource_links> links;
-    boost::json::object unknown;
+    json_object unknown;
 
     friend bool operator==(const basic_release&, const basic_release&) = default;
 };

@@ -6,10 +6,6 @@
 // callers that want to treat the rest specially.
 #pragma once
 
-#include <boost/json/value.hpp>
-#include <boost/json/value_from.hpp>
-#include <boost/json/value_to.hpp>
-
 #include <algorithm>
 #include <concepts>
 #include <ostream>
@@ -55,18 +51,5 @@ public:
 private:
     std::string value_;
 };
-
-template <class Derived>
-void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const string_enum<Derived>& e) {
-    v = e.str();
-}
-
-template <class Derived>
-requires std::derived_from<Derived, string_enum<Derived>>
-    Derived tag_invoke(boost::json::value_to_tag<Derived>, const boost::json::value& v) {
-    if (!v.is_string())
-        throw std::invalid_argument("expected a string for an enumeration value");
-    return Derived(std::string(v.get_string()));
-}
 
 } // namespace ascpp::api

@@ -28,11 +28,11 @@
 
 #include <ascpp/api/client.hpp>
 #include <ascpp/async.hpp>
-#include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/journal.hpp>
 #include <ascpp/upload/limiter.hpp>
 #include <ascpp/upload/progress.hpp>
+#include <ascpp/upload/retry_options.hpp>
 #include <ascpp/upload/upload_error.hpp>
 
 #include <chrono>

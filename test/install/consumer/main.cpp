@@ -1,5 +1,6 @@
 // A program outside the ascpp tree, built against an installed ascpp: it links every layer (the
 // publish workflow pulls in upload, api, auth and http) and runs the transport.
+#include <ascpp/http/client.hpp>
 #include <ascpp/workflow/publish.hpp>
 
 #include <boost/asio/io_context.hpp>
