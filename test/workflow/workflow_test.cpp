@@ -869,6 +869,9 @@ BOOST_AUTO_TEST_CASE(thousands_of_watches_share_their_polls) {
     auto st = watcher->stats();
     BOOST_TEST(st.active_watches == 0u);
     BOOST_TEST(st.polls >= total * 2);
+    // Every look is counted once: a look that was not shared started a request of its own.
+    BOOST_TEST(st.shared_polls <= st.polls);
+    BOOST_TEST(st.polls - st.shared_polls <= st.requests);
     // Polls of one pack's versions share one listing: requests stay a small fraction of the
     // watches (one request per watch per interval would be `total` per interval).
     BOOST_TEST(st.requests * 10 < total, st.requests << " requests for " << total << " watches");

@@ -76,12 +76,18 @@ struct watcher_options {
     unsigned max_failed_polls = 5;
 };
 
+// What the watcher has spent and done since it was made. `requests` is the cost (what the key's
+// rate limit counts) and depends only on how long the watched resources take. `polls` counts
+// the watches' looks, one per watch each time it wakes: with many watches it follows their
+// jittered schedules, so two runs with the same requests can show different polls (50 watches
+// sharing one listing make about 50 polls per request). shared_polls / polls is the part of the
+// looks that cost nothing.
 struct watcher_stats {
     std::uint64_t requests = 0;         // API requests made by the watcher (pages included)
     std::uint64_t listing_requests = 0; // of those, version listings of a pack
-    std::uint64_t polls = 0;            // observations made by watches
-    std::uint64_t shared_polls = 0;     // of those, answered by a request made for another poll
-    std::uint64_t failed_polls = 0;
+    std::uint64_t polls = 0;            // looks answered (a snapshot of the state)
+    std::uint64_t shared_polls = 0;     // of those, by a request made for another look
+    std::uint64_t failed_polls = 0;     // looks whose request failed
     std::size_t active_watches = 0;
 };
 
