@@ -11,6 +11,7 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace ascpp::upload::detail {
@@ -18,6 +19,22 @@ namespace ascpp::upload::detail {
 namespace {
 
 namespace r = md5_rounds;
+
+// Each step's constant in all eight lanes, so that the step adds it straight from memory; built
+// from immediates, each would cost a move, a transfer and a broadcast (see md5_blocks_x8_avx2).
+struct broadcast_constants {
+    alignas(32) std::uint32_t k[64][8];
+};
+
+constexpr broadcast_constants make_constants() {
+    broadcast_constants c{};
+    for (std::size_t i = 0; i < 64; ++i)
+        for (std::size_t lane = 0; lane < 8; ++lane)
+            c.k[i][lane] = r::k[i];
+    return c;
+}
+
+constexpr broadcast_constants constants = make_constants();
 
 template <int S>
 inline __m256i rotl(__m256i x) {
@@ -53,13 +70,12 @@ inline void transpose(const __m256i (&in)[8], __m256i* out) {
 }
 
 template <std::size_t I>
-inline void step(__m256i (&v)[4], const __m256i (&x)[16]) {
+inline void step(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k) {
     __m256i& a = v[r::a_of(I)];
     const __m256i b = v[r::b_of(I)], c = v[r::c_of(I)], d = v[r::d_of(I)];
     // The terms that do not depend on b, the previous step's result, are summed first so that the
     // chain from one step to the next stays short.
-    __m256i t = _mm256_add_epi32(
-        a, _mm256_add_epi32(x[r::word(I)], _mm256_set1_epi32(static_cast<int>(r::k[I]))));
+    __m256i t = _mm256_add_epi32(a, _mm256_add_epi32(x[r::word(I)], _mm256_load_si256(k + I)));
     if constexpr (I < 16) {
         t = _mm256_add_epi32(t, _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))));
     } else if constexpr (I < 32) {
@@ -76,14 +92,19 @@ inline void step(__m256i (&v)[4], const __m256i (&x)[16]) {
 }
 
 template <std::size_t... I>
-inline void steps(__m256i (&v)[4], const __m256i (&x)[16], std::index_sequence<I...>) {
-    (step<I>(v, x), ...);
+inline void steps(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k,
+                  std::index_sequence<I...>) {
+    (step<I>(v, x, k), ...);
 }
 
 } // namespace
 
 void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
                         std::size_t blocks) noexcept {
+    const __m256i* k = reinterpret_cast<const __m256i*>(constants.k);
+    // Hides the table's contents from the optimiser, which would otherwise fold each load back
+    // into a constant built from immediates.
+    asm("" : "+r"(k));
     const unsigned char* p[8];
     std::size_t stride[8];
     for (int i = 0; i < 8; ++i) {
@@ -104,7 +125,7 @@ void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], uns
         transpose(low, x);
         transpose(high, x + 8);
         const __m256i saved[4] = {v[0], v[1], v[2], v[3]};
-        steps(v, x, std::make_index_sequence<64>{});
+        steps(v, x, k, std::make_index_sequence<64>{});
         for (int i = 0; i < 4; ++i)
             v[i] = _mm256_add_epi32(v[i], saved[i]);
     }
@@ -112,6 +133,20 @@ void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], uns
     _mm256_store_si256(reinterpret_cast<__m256i*>(s.b), v[1]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(s.c), v[2]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(s.d), v[3]);
+}
+
+} // namespace ascpp::upload::detail
+
+#else
+
+#include <cstdlib>
+
+namespace ascpp::upload::detail {
+
+// Never called: md5_multi::accelerated() is false where the kernel is not built.
+void md5_blocks_x8_avx2(md5_x8_state&, const unsigned char* const[8], unsigned,
+                        std::size_t) noexcept {
+    std::abort();
 }
 
 } // namespace ascpp::upload::detail
