@@ -41,16 +41,21 @@ template <std::size_t I>
 inline void step(std::uint32_t (&v)[4], const std::uint32_t (&x)[16]) {
     std::uint32_t& a = v[r::a_of(I)];
     const std::uint32_t b = v[r::b_of(I)], c = v[r::c_of(I)], d = v[r::d_of(I)];
-    std::uint32_t f;
-    if constexpr (I < 16)
-        f = d ^ (b & (c ^ d));
-    else if constexpr (I < 32)
-        f = c ^ (d & (b ^ c));
-    else if constexpr (I < 48)
-        f = b ^ c ^ d;
-    else
-        f = c ^ (b | ~d);
-    a = b + rotl(a + f + x[r::word(I)] + r::k[I], r::shift(I));
+    // What does not depend on b, the previous step's result, is summed first: the chain from one
+    // step to the next is what bounds the speed.
+    std::uint32_t t = a + x[r::word(I)] + r::k[I];
+    if constexpr (I < 16) {
+        t += d ^ (b & (c ^ d));
+    } else if constexpr (I < 32) {
+        // (b & d) | (c & ~d): the two terms share no bits, so they can be added one at a time.
+        t += c & ~d;
+        t += b & d;
+    } else if constexpr (I < 48) {
+        t += b ^ (c ^ d);
+    } else {
+        t += c ^ (b | ~d);
+    }
+    a = b + rotl(t, r::shift(I));
 }
 
 template <std::size_t... I>
