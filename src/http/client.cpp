@@ -128,6 +128,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
         tls_context.set_options(asio::ssl::context::default_workarounds |
                                 asio::ssl::context::no_compression);
         SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
+        // The TLS 1.3 suites OpenSSL offers by default, AES-128-GCM first: as safe for this use,
+        // and cheaper per byte than AES-256-GCM (3.0 against 2.6 GB/s on 16 KiB records, openssl
+        // speed, 2026-12-01). A server that honours the client's order picks it.
+        SSL_CTX_set_ciphersuites(tls_context.native_handle(),
+                                 "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                 "TLS_CHACHA20_POLY1305_SHA256");
         error_code ec;
         // A machine without a system store can still trust ca_file.
         tls_context.set_default_verify_paths(ec);

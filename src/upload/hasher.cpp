@@ -1,4 +1,5 @@
 #include "file_hash_pass.hpp"
+#include "read_only_file.hpp"
 
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/upload_error.hpp>
@@ -13,16 +14,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace ascpp::upload {
 
@@ -178,22 +174,9 @@ void file_hash_pass::set_frontier(std::uint64_t offset) {
     wake_.notify_all();
 }
 
-namespace {
-struct fd_closer {
-    int fd;
-    ~fd_closer() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-} // namespace
-
 asio::awaitable<digest> file_hash_pass::run() {
-    fd_closer file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (file.fd < 0)
-        throw upload_error(upload_errc::file_error,
-                           "cannot open " + path_.string() + ": " + std::strerror(errno));
-    ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    read_only_file file(path_);
+    file.advise_sequential();
 
     hasher h(algorithm_);
     std::vector<unsigned char> buffer(block_size_);
@@ -209,18 +192,10 @@ asio::awaitable<digest> file_hash_pass::run() {
         std::uint64_t limit = std::min(size_, frontier_.load() + max_lead_);
         std::size_t want =
             static_cast<std::size_t>(std::min<std::uint64_t>(block_size_, limit - pos));
-        ssize_t n = ::pread(file.fd, buffer.data(), want, static_cast<off_t>(pos));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw upload_error(upload_errc::file_error,
-                               "cannot read " + path_.string() + ": " + std::strerror(errno));
-        }
-        if (n == 0)
-            throw upload_error(upload_errc::file_changed,
-                               path_.string() + " became shorter while it was being uploaded");
-        h.update(std::span<const unsigned char>(buffer.data(), static_cast<std::size_t>(n)));
-        pos += static_cast<std::uint64_t>(n);
+        std::span<unsigned char> block(buffer.data(), want);
+        file.read_at(block, pos);
+        h.update(std::span<const unsigned char>(block));
+        pos += want;
         position_.store(pos);
         // Let the other passes on the pool have a turn between blocks (and notice cancellation).
         co_await asio::post(ex, asio::use_awaitable);

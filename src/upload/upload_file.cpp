@@ -1,4 +1,5 @@
 #include "file_hash_pass.hpp"
+#include "part_hash_pass.hpp"
 
 #include <ascpp/http/client.hpp>
 #include <ascpp/upload/backoff.hpp>
@@ -188,6 +189,7 @@ struct upload_context {
     std::vector<part_state> parts; // in offset order
     std::shared_ptr<limiter> lim;
     std::shared_ptr<detail::file_hash_pass> hash;
+    std::shared_ptr<detail::part_hash_pass> part_md5s;
     digest file_digest;
     std::optional<std::size_t> progress_index;
     std::size_t frontier_index = 0; // first part (in offset order) not acknowledged yet
@@ -226,6 +228,11 @@ asio::awaitable<void> save_journal(upload_context& c) {
 asio::awaitable<void> hash_file(upload_context& c) {
     c.file_digest = co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()),
                                             c.hash->run(), asio::use_awaitable);
+}
+
+asio::awaitable<void> hash_parts(upload_context& c) {
+    co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), c.part_md5s->run(),
+                            asio::use_awaitable);
 }
 
 bool retryable_transport_error(const http::transport_error& e) {
@@ -310,8 +317,10 @@ asio::awaitable<void> refresh_operations(upload_context& c, std::uint64_t seen_g
 void advance_frontier(upload_context& c) {
     while (c.frontier_index < c.parts.size() && c.parts[c.frontier_index].done)
         ++c.frontier_index;
-    c.hash->set_frontier(c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset
-                                                           : c.identity.size);
+    const auto frontier =
+        c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset : c.identity.size;
+    c.hash->set_frontier(frontier);
+    c.part_md5s->set_frontier(frontier);
 }
 
 asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
@@ -325,7 +334,6 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         const auto generation = c.refresh_generation.load();
         auto permit = co_await c.lim->async_acquire(origin_of(op.url), asio::use_awaitable);
 
-        hasher md5(hash_algorithm::md5);
         std::uint64_t counted = 0;
         http::request req;
         req.method = beast::http::string_to_verb(op.method);
@@ -336,7 +344,6 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         req.idempotent = true; // the host accepts a part again until the commit
         req.timeout = c.options.part_timeout;
         req.on_chunk = [&](std::span<const unsigned char> chunk) {
-            md5.update(chunk);
             counted += chunk.size();
             c.bytes_sent += chunk.size();
             if (auto* t = c.tracker())
@@ -348,10 +355,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                 t->attempt_failed(*c.progress_index, counted);
             counted = 0;
         };
-        req.on_body_restart = [&] {
-            md5.reset();
-            attempt_failed();
-        };
+        req.on_body_restart = [&] { attempt_failed(); };
 
         std::optional<http::response> response;
         try {
@@ -375,16 +379,18 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
 
         if (response) {
             if (response->ok()) {
-                digest sent = md5.finish();
+                // The part pass hashed these bytes from the file: a matching ETag says the host
+                // stored exactly them.
+                digest part_md5 = co_await c.part_md5s->md5(index);
                 auto etag = response->header("ETag");
                 digest claimed = digest_from_hex(etag, 16);
-                if (!etag.empty() && claimed.size == 16 && claimed != sent) {
+                if (!etag.empty() && claimed.size == 16 && claimed != part_md5) {
                     // The host stored other bytes than we hashed: send the part again.
                     etag_mismatch = true;
                     last_failure = "the ETag the upload host returned is not the MD5 of the part";
                     attempt_failed();
                 } else {
-                    part.md5 = sent;
+                    part.md5 = part_md5;
                     part.done = true;
                     ++c.parts_sent;
                     if (auto* t = c.tracker())
@@ -392,7 +398,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                     advance_frontier(c);
                     if (c.options.journal) {
                         c.options.journal->record_part(
-                            c.journal_key, {op.part_number, op.offset, op.length, sent});
+                            c.journal_key, {op.part_number, op.offset, op.length, part_md5});
                         co_await save_journal(c);
                     }
                     co_return;
@@ -585,10 +591,16 @@ asio::awaitable<upload_result> run_upload(api::client& client,
 
     c.hash = std::make_shared<detail::file_hash_pass>(
         c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes);
+    std::vector<detail::part_hash_pass::part> to_hash;
+    for (const auto& p : c.parts)
+        to_hash.push_back({p.op.offset, p.op.length, !p.done});
+    c.part_md5s = std::make_shared<detail::part_hash_pass>(c.path, std::move(to_hash),
+                                                           c.options.hash_lead_bytes);
     advance_frontier(c);
     {
         detail::task_group group(strand);
         group.spawn(hash_file(c));
+        group.spawn(hash_parts(c));
         // In offset order: the limiter is first come first served, so sends sweep the file
         // front to back just ahead of (or behind) the hashing pass.
         for (std::size_t i = 0; i < c.parts.size(); ++i)

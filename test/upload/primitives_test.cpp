@@ -1,6 +1,7 @@
 // Units of the upload engine that need no server: checksums, the limiter, wait queue and task
-// group, backoff, progress and the whole-file hashing pass.
+// group, backoff, progress and the hashing passes (whole file, parts).
 #include "../../src/upload/file_hash_pass.hpp"
+#include "../../src/upload/part_hash_pass.hpp"
 
 #include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/detail/task_group.hpp>
@@ -420,6 +421,68 @@ BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_reported) {
     BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
     try {
         f.get();
+        BOOST_FAIL("expected file_changed");
+    } catch (const up::upload_error& e) {
+        BOOST_TEST((e.code() == up::upload_errc::file_changed));
+    }
+}
+
+// Parts of uneven sizes (more than the eight lanes, some empty of work because already known,
+// one shorter than a block), waited for before and after the pass reaches them.
+BOOST_AUTO_TEST_CASE(part_pass_hashes_every_needed_part) {
+    auto data = pseudo_random_bytes(5 * 1024 * 1024 + 777, 13);
+    auto path = temp_file("parts.bin", data);
+    std::vector<up::detail::part_hash_pass::part> parts;
+    std::mt19937 rng(5);
+    for (std::uint64_t off = 0; off < data.size();) {
+        std::uint64_t len = std::min<std::uint64_t>(data.size() - off, 1 + rng() % (700 * 1024));
+        parts.push_back({off, len, rng() % 5 != 0});
+        off += len;
+    }
+    parts[1] = {parts[1].offset, parts[1].length, true};
+    BOOST_TEST_REQUIRE(parts.size() > 9u);
+    auto pass = std::make_shared<up::detail::part_hash_pass>(path, parts, 1024 * 1024, 64 * 1024);
+    auto io_strand = asio::make_strand(up::detail::hashing_executor());
+    // A waiter parked before the pass starts.
+    auto early = asio::co_spawn(io_strand, pass->md5(1), asio::use_future);
+    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+                            asio::use_future);
+    // The lead holds the pass 1 MiB past the frontier; move it as the sends would.
+    for (std::uint64_t frontier = 0; frontier <= data.size(); frontier += 512 * 1024) {
+        pass->set_frontier(frontier);
+        std::this_thread::sleep_for(2ms);
+    }
+    pass->set_frontier(data.size());
+    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
+    f.get();
+    BOOST_REQUIRE((early.wait_for(20s) == std::future_status::ready));
+    auto bytes = [&](const auto& p) {
+        return std::span<const unsigned char>(
+            reinterpret_cast<const unsigned char*>(data.data()) + p.offset, p.length);
+    };
+    BOOST_TEST(early.get() == up::md5_of(bytes(parts[1])));
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (!parts[i].needed)
+            continue;
+        auto d = asio::co_spawn(io_strand, pass->md5(i), asio::use_future);
+        BOOST_REQUIRE((d.wait_for(20s) == std::future_status::ready));
+        BOOST_TEST(d.get() == up::md5_of(bytes(parts[i])), "part " << i);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(part_pass_failure_reaches_the_waiters) {
+    auto path = temp_file("short_parts.bin", "0123456789");
+    std::vector<up::detail::part_hash_pass::part> parts{{0, 8, true}, {8, 12, true}};
+    auto pass = std::make_shared<up::detail::part_hash_pass>(path, parts, 1 << 20);
+    auto waiter = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->md5(1),
+                                 asio::use_future);
+    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+                            asio::use_future);
+    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
+    BOOST_REQUIRE((waiter.wait_for(20s) == std::future_status::ready));
+    BOOST_CHECK_THROW(f.get(), up::upload_error);
+    try {
+        waiter.get();
         BOOST_FAIL("expected file_changed");
     } catch (const up::upload_error& e) {
         BOOST_TEST((e.code() == up::upload_errc::file_changed));
