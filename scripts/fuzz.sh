@@ -47,7 +47,7 @@ for t in "${targets[@]}"; do
         [ -f "$s" ] || continue
         # An AVX2 kernel is built for AVX2 on its own, as CMake builds it; the rest is not.
         if [[ "$s" == *_avx2.cpp ]]; then
-            clang++ "${flags[@]}" -mavx2 -c "$s" -o "$out/$(basename "$s" .cpp).o"
+            clang++ "${flags[@]}" -mavx2 -fno-exceptions -c "$s" -o "$out/$(basename "$s" .cpp).o"
             srcs+=("$out/$(basename "$s" .cpp).o")
         else
             srcs+=("$s")

@@ -1,5 +1,6 @@
 // The eight-lane MD5 kernel. Only this file is compiled with -mavx2: md5_multi calls it after
-// checking the CPU, and nothing else may contain AVX2 instructions.
+// checking the CPU, and nothing else may contain AVX2 instructions, so this file must define no
+// inline function or template instance that other files share (the linker keeps any one copy).
 #include "md5_multi.hpp"
 #include "md5_rounds.hpp"
 
@@ -41,7 +42,7 @@ constexpr broadcast_constants make_constants() {
 constexpr broadcast_constants constants = make_constants();
 
 template <int S>
-ASCPP_INLINE __m256i rotl(__m256i x) {
+ASCPP_INLINE __m256i rotl(__m256i x) noexcept {
     if constexpr (S == 16) {
         // One byte shuffle instead of two shifts and an or.
         const __m256i swap_halves =
@@ -54,7 +55,7 @@ ASCPP_INLINE __m256i rotl(__m256i x) {
 }
 
 // Rows in[i] (eight 32-bit words of lane i) become columns: out[j] holds word j of every lane.
-ASCPP_INLINE void transpose(const __m256i (&in)[8], __m256i* out) {
+ASCPP_INLINE void transpose(const __m256i (&in)[8], __m256i* out) noexcept {
     // Pairs of lanes interleaved by word, then by pairs of words, then the 128-bit halves swapped.
     __m256i t[8], u[8];
 #pragma GCC unroll 8
@@ -77,12 +78,16 @@ ASCPP_INLINE void transpose(const __m256i (&in)[8], __m256i* out) {
 }
 
 template <std::size_t I>
-ASCPP_INLINE void step(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k) {
-    __m256i& a = v[r::a_of(I)];
-    const __m256i b = v[r::b_of(I)], c = v[r::c_of(I)], d = v[r::d_of(I)];
+ASCPP_INLINE void step(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k) noexcept {
+    // Constants, not calls: at -O0 a call would emit an AVX2-built copy of an inline function
+    // that the linker may then pick for the baseline code too.
+    constexpr std::size_t ia = r::a_of(I), ib = r::b_of(I), ic = r::c_of(I), id = r::d_of(I);
+    constexpr std::size_t w = r::word(I);
+    __m256i& a = v[ia];
+    const __m256i b = v[ib], c = v[ic], d = v[id];
     // The terms that do not depend on b, the previous step's result, are summed first so that the
     // chain from one step to the next stays short.
-    __m256i t = _mm256_add_epi32(a, _mm256_add_epi32(x[r::word(I)], _mm256_load_si256(k + I)));
+    __m256i t = _mm256_add_epi32(a, _mm256_add_epi32(x[w], _mm256_load_si256(k + I)));
     if constexpr (I < 16) {
         t = _mm256_add_epi32(t, _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))));
     } else if constexpr (I < 32) {
@@ -100,7 +105,7 @@ ASCPP_INLINE void step(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k
 
 template <std::size_t... I>
 ASCPP_INLINE void steps(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k,
-                        std::index_sequence<I...>) {
+                        std::index_sequence<I...>) noexcept {
     (step<I>(v, x, k), ...);
 }
 
