@@ -628,6 +628,10 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
                 co_return;
             continue;
         }
+        if (svc.options.upload_latency.count() > 0) {
+            asio::steady_timer t(co_await asio::this_coro::executor, svc.options.upload_latency);
+            co_await t.async_wait(tuple_awaitable());
+        }
         svc.stats.part_received();
         response_type ok{http::status::ok, version};
         ok.set(http::field::etag, etag);

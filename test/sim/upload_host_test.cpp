@@ -182,6 +182,24 @@ BOOST_AUTO_TEST_CASE(expired_upload_urls_get_403) {
     BOOST_TEST(env.sim.stats().parts_received == 0u);
 }
 
+// The added round trip holds each acknowledgement (a lower bound only: a busy machine may add
+// more, never less).
+BOOST_AUTO_TEST_CASE(upload_latency_holds_each_part_response) {
+    auto options = test_options();
+    options.upload_latency = std::chrono::milliseconds(150);
+    sim_env env(options);
+    auto version = env.create_version(env.create_pack("Far"));
+    const std::string bytes = make_bytes(1000);
+    auto file = env.reserve(version, "Far.aar", bytes.size());
+    const auto started = std::chrono::steady_clock::now();
+    auto results = env.upload_parts(file, bytes);
+    const auto took = std::chrono::steady_clock::now() - started;
+    BOOST_TEST_REQUIRE(results.size() == 1u);
+    BOOST_TEST(results[0].status == 200u);
+    BOOST_TEST((took >= std::chrono::milliseconds(150)));
+    BOOST_TEST(env.sim.stats().parts_received == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(checksum_mismatches_end_failed_with_errors) {
     sim_env env;
     auto pack = env.create_pack("Checksums");

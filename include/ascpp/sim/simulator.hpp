@@ -116,6 +116,11 @@ struct simulator_options {
     std::vector<fault_rule> faults;
     std::uint64_t seed = 1;
 
+    // The network's round trip to the upload host, as a user far from Apple's servers sees it:
+    // each part's response is held this long after its body has arrived (an assumption: real
+    // latency also slows connection set-up and TCP's window growth, which loopback cannot show).
+    std::chrono::milliseconds upload_latency{0};
+
     // Threads running the simulator's io_context.
     unsigned threads = 1;
 };

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     sim::simulator_options o;
     std::optional<std::string> tls_cert, tls_key, upload_tls_cert, upload_tls_key, ca_file,
         work_dir, generate_key, info_file, part_size, url_lifetime, upload_delay, version_delay,
-        release_delay, window, token_lifetime, skew;
+        release_delay, window, token_lifetime, skew, latency;
     std::vector<std::string> accept_keys, apps, faults;
     bool individual = false, no_shuffle = false;
 
@@ -199,6 +199,9 @@ int main(int argc, char** argv) {
                    "Version PROCESSING to COMPLETE/FAILED (default 200ms)");
     app.add_option("--release-processing-delay", release_delay,
                    "PROCESSING_FOR_TESTING/_DISTRIBUTION to READY_* (default 100ms)");
+    app.add_option("--latency", latency,
+                   "Hold each part's response this long after its body arrived, as a network "
+                   "round trip to the upload host would (e.g. 40ms; default 0)");
     app.add_option("--rate-limit", o.rate_limit, "Requests per API key per window")
         ->capture_default_str();
     app.add_option("--rate-limit-window", window, "The rolling rate-limit window (default 1h)");
@@ -242,6 +245,8 @@ int main(int argc, char** argv) {
         if (url_lifetime)
             o.upload_url_lifetime =
                 std::chrono::duration_cast<std::chrono::seconds>(parse_duration(*url_lifetime));
+        if (latency)
+            o.upload_latency = parse_duration(*latency);
         if (upload_delay)
             o.upload_processing_delay = parse_duration(*upload_delay);
         if (version_delay)
