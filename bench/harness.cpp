@@ -132,11 +132,18 @@ child_result run_child(const std::vector<std::string>& argv, const fs::path& out
 sim_process::sim_process(const settings& s, const fs::path& dir) {
     fs::create_directories(dir / "sim");
     auto info = dir / "info.json";
-    pid_ = spawn({s.sim_binary, "--generate-key", (dir / "keys").string(), "--info-file",
-                  info.string(), "--work-dir", (dir / "sim").string(), "--rate-limit", "100000000",
-                  "--upload-processing-delay", "50ms", "--version-processing-delay", "100ms",
-                  "--threads", "2"},
-                 dir / "sim.log", false);
+    std::vector<std::string> argv;
+    if (s.pin)
+        argv = {"taskset", "-c", "1"};
+    for (std::string a :
+         {s.sim_binary, std::string("--generate-key"), (dir / "keys").string(),
+          std::string("--info-file"), info.string(), std::string("--work-dir"),
+          (dir / "sim").string(), std::string("--rate-limit"), std::string("100000000"),
+          std::string("--upload-processing-delay"), std::string("50ms"),
+          std::string("--version-processing-delay"), std::string("100ms"), std::string("--threads"),
+          std::string("2"), std::string("--latency"), std::to_string(s.upload_latency_ms) + "ms"})
+        argv.push_back(std::move(a));
+    pid_ = spawn(argv, dir / "sim.log", s.pin); // taskset is found on PATH
     for (int i = 0; i < 300 && !fs::exists(info); ++i) {
         int st = 0;
         if (::waitpid(pid_, &st, WNOHANG) == pid_) {

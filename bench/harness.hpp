@@ -54,6 +54,11 @@ struct settings {
     std::uint64_t publish_size = 32ull << 20;
     std::size_t batch_packs = 100; // publish economy: the batch's packs (1 MiB each)
     bool peers = true;
+    // Client (this process and the peers it starts) on core 0, the simulator on core 1, so the
+    // client's cost shows even when the server is the slower side.
+    bool pin = false;
+    // The simulator's added round trip on part responses (ascpp-sim --latency), in ms.
+    unsigned upload_latency_ms = 0;
     // Watching at scale: versions kept PROCESSING, spread over packs, each watched by one watch.
     std::size_t watch_versions = 10'000;
     std::size_t watch_packs = 100;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sched.h>
 #include <sstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -164,6 +165,10 @@ int main(int argc, char** argv) {
             only = next();
         else if (a == "--no-peers")
             s.peers = false;
+        else if (a == "--pin")
+            s.pin = true;
+        else if (a == "--latency-ms")
+            s.upload_latency_ms = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--cli")
             s.cli_binary = next();
         else if (a == "--watch-versions")
@@ -182,8 +187,19 @@ int main(int argc, char** argv) {
                          "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
                          "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
                          "[--scenarios upload,upload-many,api,publish,watch,memory] [--no-peers] "
+                         "[--pin] [--latency-ms N] "
                          "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
                          "[--watch-window-s S] [--memory-mib N]\n";
+            return 2;
+        }
+    }
+    if (s.pin) {
+        // Threads made later (the hashing pool) and children (curl, python) inherit this.
+        cpu_set_t core0;
+        CPU_ZERO(&core0);
+        CPU_SET(0, &core0);
+        if (::sched_setaffinity(0, sizeof core0, &core0) != 0) {
+            std::cerr << "ascpp-bench: --pin: cannot pin to core 0\n";
             return 2;
         }
     }

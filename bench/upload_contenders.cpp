@@ -133,7 +133,7 @@ run_figures upload_ascpp(bench_env& env, const upload_set& set, std::size_t conc
 }
 
 run_figures upload_curl(bench_env& env, const upload_set& set, const fs::path& dir,
-                        std::size_t conc) {
+                        std::size_t conc, bool hashing) {
     std::string cfg;
     for (std::size_t i = 0; i < set.reservations.size(); ++i) {
         for (auto& op : operations(set.reservations[i])) {
@@ -157,11 +157,35 @@ run_figures upload_curl(bench_env& env, const upload_set& set, const fs::path& d
     }
     write_text(dir / "curl.cfg", cfg, true);
     env.reset_stats();
-    auto c = run_child({"curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-max",
-                        std::to_string(conc), "-K", (dir / "curl.cfg").string()});
+    const std::vector<std::string> curl = {"curl",
+                                           "-sS",
+                                           "--no-progress-meter",
+                                           "--parallel",
+                                           "--parallel-max",
+                                           std::to_string(conc),
+                                           "-K",
+                                           (dir / "curl.cfg").string()};
+    std::vector<std::string> argv = curl;
+    if (hashing) {
+        // What a curl user must add to commit: the file's SHA-256 and each part's MD5, computed
+        // by the usual tools beside the upload (each on its own core if one is free).
+        auto quote = [](const std::string& s) { return "'" + s + "'"; };
+        std::string files, parts;
+        for (std::size_t i = 0; i < set.files.size(); ++i) {
+            files += " " + quote(set.files[i].string());
+            parts += " " + quote(set.parts_dirs[i].string()) + "/part-*";
+        }
+        std::string script =
+            "sha256sum" + files + " >/dev/null & a=$!; md5sum" + parts + " >/dev/null & b=$!;";
+        for (const auto& w : curl)
+            script += " " + quote(w);
+        script += "; c=$?; wait $a || exit 90; wait $b || exit 91; exit $c";
+        argv = {"sh", "-c", script};
+    }
+    auto c = run_child(argv);
     if (c.exit_code != 0)
         fail("curl exited with " + std::to_string(c.exit_code));
-    check_upload_stats(env.stats(), set.bytes, set.parts, "curl");
+    check_upload_stats(env.stats(), set.bytes, set.parts, hashing ? "curl+hash" : "curl");
     return {c.wall, c.cpu};
 }
 

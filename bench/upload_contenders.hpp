@@ -1,5 +1,6 @@
 // The upload contenders of the upload scenarios (scenario_upload.cpp): ascpp, one
-// `curl --parallel` process and one python3-aiohttp process, each sending every part of the same
+// `curl --parallel` process (bare, and with the checksums computed beside it) and one
+// python3-aiohttp process, each sending every part of the same
 // reserved files to the simulator at a given concurrency. Each run is checked: the simulator must
 // have received every byte and part exactly once (and, for ascpp, verified every commit's
 // checksums), so a fast wrong upload cannot win.
@@ -45,8 +46,10 @@ void split_parts(const fs::path& file, const fs::path& dir,
 // limiter of `conc`.
 run_figures upload_ascpp(bench_env& env, const upload_set& set, std::size_t conc);
 // One `curl --parallel` process for every part of every file of the set (split_parts first).
+// `hashing`: with `sha256sum` of the files and `md5sum` of the parts running beside it, the
+// checksums a commit needs, as a curl user would compute them.
 run_figures upload_curl(bench_env& env, const upload_set& set, const fs::path& dir,
-                        std::size_t conc);
+                        std::size_t conc, bool hashing);
 // One python3-aiohttp process: every part of every file of the set, `conc` at a time.
 run_figures upload_aiohttp(const settings& s, bench_env& env, const upload_set& set,
                            const fs::path& dir, std::size_t conc);
