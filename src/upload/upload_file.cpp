@@ -1,5 +1,5 @@
 #include "file_hash_pass.hpp"
-#include "part_hash_pass.hpp"
+#include "part_md5s.hpp"
 
 #include <ascpp/http/client.hpp>
 #include <ascpp/upload/backoff.hpp>
@@ -172,6 +172,8 @@ struct part_state {
     bool done = false;
     bool resumed = false;
     digest md5;
+    // Asked for when the part is first sent; its retries reuse it.
+    std::shared_ptr<detail::part_md5> md5_job;
     unsigned refreshes = 0;
 };
 
@@ -189,7 +191,6 @@ struct upload_context {
     std::vector<part_state> parts; // in offset order
     std::shared_ptr<limiter> lim;
     std::shared_ptr<detail::file_hash_pass> hash;
-    std::shared_ptr<detail::part_hash_pass> part_md5s;
     digest file_digest;
     std::optional<std::size_t> progress_index;
     std::size_t frontier_index = 0; // first part (in offset order) not acknowledged yet
@@ -228,11 +229,6 @@ asio::awaitable<void> save_journal(upload_context& c) {
 asio::awaitable<void> hash_file(upload_context& c) {
     c.file_digest = co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()),
                                             c.hash->run(), asio::use_awaitable);
-}
-
-asio::awaitable<void> hash_parts(upload_context& c) {
-    co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), c.part_md5s->run(),
-                            asio::use_awaitable);
 }
 
 bool retryable_transport_error(const http::transport_error& e) {
@@ -317,10 +313,8 @@ asio::awaitable<void> refresh_operations(upload_context& c, std::uint64_t seen_g
 void advance_frontier(upload_context& c) {
     while (c.frontier_index < c.parts.size() && c.parts[c.frontier_index].done)
         ++c.frontier_index;
-    const auto frontier =
-        c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset : c.identity.size;
-    c.hash->set_frontier(frontier);
-    c.part_md5s->set_frontier(frontier);
+    c.hash->set_frontier(c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset
+                                                           : c.identity.size);
 }
 
 asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
@@ -333,6 +327,8 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         const part_operation op = part.op; // a refresh may replace part.op meanwhile
         const auto generation = c.refresh_generation.load();
         auto permit = co_await c.lim->async_acquire(origin_of(op.url), asio::use_awaitable);
+        if (!part.md5_job)
+            part.md5_job = detail::hash_part(c.path, op.offset, op.length);
 
         std::uint64_t counted = 0;
         http::request req;
@@ -381,7 +377,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
             if (response->ok()) {
                 // The part pass hashed these bytes from the file: a matching ETag says the host
                 // stored exactly them.
-                digest part_md5 = co_await c.part_md5s->md5(index);
+                digest part_md5 = co_await part.md5_job->get();
                 auto etag = response->header("ETag");
                 digest claimed = digest_from_hex(etag, 16);
                 if (!etag.empty() && claimed.size == 16 && claimed != part_md5) {
@@ -550,7 +546,7 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     std::vector<api::delivery_file_upload_operation> none;
     for (auto& op : validate_operations(
              attrs && attrs->upload_operations ? *attrs->upload_operations : none, c.identity.size))
-        c.parts.push_back(part_state{std::move(op), false, false, {}, 0});
+        c.parts.push_back(part_state{std::move(op)});
 
     // Resume: parts the journal holds for this very reservation and file are not sent again.
     std::uint64_t bytes_resumed = 0;
@@ -591,16 +587,10 @@ asio::awaitable<upload_result> run_upload(api::client& client,
 
     c.hash = std::make_shared<detail::file_hash_pass>(
         c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes);
-    std::vector<detail::part_hash_pass::part> to_hash;
-    for (const auto& p : c.parts)
-        to_hash.push_back({p.op.offset, p.op.length, !p.done});
-    c.part_md5s = std::make_shared<detail::part_hash_pass>(c.path, std::move(to_hash),
-                                                           c.options.hash_lead_bytes);
     advance_frontier(c);
     {
         detail::task_group group(strand);
         group.spawn(hash_file(c));
-        group.spawn(hash_parts(c));
         // In offset order: the limiter is first come first served, so sends sweep the file
         // front to back just ahead of (or behind) the hashing pass.
         for (std::size_t i = 0; i < c.parts.size(); ++i)

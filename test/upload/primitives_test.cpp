@@ -1,7 +1,7 @@
 // Units of the upload engine that need no server: checksums, the limiter, wait queue and task
 // group, backoff, progress and the hashing passes (whole file, parts).
 #include "../../src/upload/file_hash_pass.hpp"
-#include "../../src/upload/part_hash_pass.hpp"
+#include "../../src/upload/part_md5s.hpp"
 
 #include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/detail/task_group.hpp>
@@ -427,66 +427,60 @@ BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_reported) {
     }
 }
 
-// Parts of uneven sizes (more than the eight lanes, some empty of work because already known,
-// one shorter than a block), waited for before and after the pass reaches them.
-BOOST_AUTO_TEST_CASE(part_pass_hashes_every_needed_part) {
-    auto data = pseudo_random_bytes(5 * 1024 * 1024 + 777, 13);
-    auto path = temp_file("parts.bin", data);
-    std::vector<up::detail::part_hash_pass::part> parts;
-    std::mt19937 rng(5);
-    for (std::uint64_t off = 0; off < data.size();) {
-        std::uint64_t len = std::min<std::uint64_t>(data.size() - off, 1 + rng() % (700 * 1024));
-        parts.push_back({off, len, rng() % 5 != 0});
-        off += len;
-    }
-    parts[1] = {parts[1].offset, parts[1].length, true};
-    BOOST_TEST_REQUIRE(parts.size() > 9u);
-    auto pass = std::make_shared<up::detail::part_hash_pass>(path, parts, 1024 * 1024, 64 * 1024);
-    auto io_strand = asio::make_strand(up::detail::hashing_executor());
-    // A waiter parked before the pass starts.
-    auto early = asio::co_spawn(io_strand, pass->md5(1), asio::use_future);
-    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
-                            asio::use_future);
-    // The lead holds the pass 1 MiB past the frontier; move it as the sends would.
-    for (std::uint64_t frontier = 0; frontier <= data.size(); frontier += 512 * 1024) {
-        pass->set_frontier(frontier);
-        std::this_thread::sleep_for(2ms);
-    }
-    pass->set_frontier(data.size());
-    BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
-    f.get();
-    BOOST_REQUIRE((early.wait_for(20s) == std::future_status::ready));
-    auto bytes = [&](const auto& p) {
-        return std::span<const unsigned char>(
-            reinterpret_cast<const unsigned char*>(data.data()) + p.offset, p.length);
+// Parts of two files, of uneven sizes and more than the eight lanes, asked for at once: each
+// MD5 is that of its bytes.
+BOOST_AUTO_TEST_CASE(part_md5s_of_many_files_side_by_side) {
+    std::vector<std::string> data = {pseudo_random_bytes(3 * 1024 * 1024 + 777, 13),
+                                     pseudo_random_bytes(2 * 1024 * 1024 + 5, 14)};
+    std::vector<std::filesystem::path> paths = {temp_file("parts-a.bin", data[0]),
+                                                temp_file("parts-b.bin", data[1])};
+    struct asked {
+        std::size_t file;
+        std::uint64_t offset, length;
+        std::shared_ptr<up::detail::part_md5> md5;
     };
-    BOOST_TEST(early.get() == up::md5_of(bytes(parts[1])));
+    std::vector<asked> parts;
+    std::mt19937 rng(5);
+    for (std::size_t f = 0; f < data.size(); ++f)
+        for (std::uint64_t off = 0; off < data[f].size();) {
+            std::uint64_t len = std::min<std::uint64_t>(data[f].size() - off, rng() % (700 * 1024));
+            parts.push_back({f, off, len, up::detail::hash_part(paths[f], off, len)});
+            off += len;
+        }
+    BOOST_TEST_REQUIRE(parts.size() > 9u);
+    auto strand = asio::make_strand(up::detail::hashing_executor());
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (!parts[i].needed)
-            continue;
-        auto d = asio::co_spawn(io_strand, pass->md5(i), asio::use_future);
+        auto& p = parts[i];
+        auto d = asio::co_spawn(strand, p.md5->get(), asio::use_future);
         BOOST_REQUIRE((d.wait_for(20s) == std::future_status::ready));
-        BOOST_TEST(d.get() == up::md5_of(bytes(parts[i])), "part " << i);
+        BOOST_TEST(d.get() == up::md5_of(std::string_view(data[p.file]).substr(p.offset, p.length)),
+                   "part " << i);
     }
 }
 
-BOOST_AUTO_TEST_CASE(part_pass_failure_reaches_the_waiters) {
+BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
     auto path = temp_file("short_parts.bin", "0123456789");
-    std::vector<up::detail::part_hash_pass::part> parts{{0, 8, true}, {8, 12, true}};
-    auto pass = std::make_shared<up::detail::part_hash_pass>(path, parts, 1 << 20);
-    auto waiter = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->md5(1),
-                                 asio::use_future);
-    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+    auto md5 = up::detail::hash_part(path, 8, 12);
+    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), md5->get(),
                             asio::use_future);
     BOOST_REQUIRE((f.wait_for(20s) == std::future_status::ready));
-    BOOST_REQUIRE((waiter.wait_for(20s) == std::future_status::ready));
-    BOOST_CHECK_THROW(f.get(), up::upload_error);
     try {
-        waiter.get();
+        f.get();
         BOOST_FAIL("expected file_changed");
     } catch (const up::upload_error& e) {
         BOOST_TEST((e.code() == up::upload_errc::file_changed));
     }
+    // A file that cannot be opened fails its part, not the hasher: the next part is hashed.
+    auto missing = up::detail::hash_part(path.string() + ".missing", 0, 4);
+    auto good = up::detail::hash_part(path, 0, 4);
+    auto g = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), good->get(),
+                            asio::use_future);
+    BOOST_REQUIRE((g.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(g.get() == up::md5_of(std::string_view("0123")));
+    auto m = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), missing->get(),
+                            asio::use_future);
+    BOOST_REQUIRE((m.wait_for(20s) == std::future_status::ready));
+    BOOST_CHECK_THROW(m.get(), up::upload_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

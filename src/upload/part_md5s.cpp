@@ -1,0 +1,187 @@
+#include "part_md5s.hpp"
+
+#include "md5_multi.hpp"
+#include "read_only_file.hpp"
+
+#include <ascpp/upload/detail/blocking.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace ascpp::upload::detail {
+
+part_md5::part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length)
+    : path_(std::move(path)), offset_(offset), length_(length), done_(hashing_executor()) {}
+
+void part_md5::set(digest d) {
+    {
+        std::lock_guard lock(mutex_);
+        digest_ = d;
+        known_ = true;
+    }
+    done_.notify_all();
+}
+
+void part_md5::set_failure(std::exception_ptr e) {
+    {
+        std::lock_guard lock(mutex_);
+        failure_ = e;
+    }
+    done_.notify_all();
+}
+
+asio::awaitable<digest> part_md5::get() {
+    co_await done_.async_wait_unless(
+        [this] {
+            std::lock_guard lock(mutex_);
+            return known_ || failure_;
+        },
+        asio::use_awaitable);
+    std::lock_guard lock(mutex_);
+    if (!known_)
+        std::rethrow_exception(failure_);
+    co_return digest_;
+}
+
+// Feeds md5_multi's lanes from a queue of parts. It runs while there are parts to hash and
+// stops when the queue is empty; hash_part starts it again.
+class part_md5_hasher {
+public:
+    static part_md5_hasher& instance() {
+        // Never destroyed: a run may still be finishing on the pool while the process exits.
+        static auto* hasher = new part_md5_hasher;
+        return *hasher;
+    }
+
+    void add(std::shared_ptr<part_md5> part) {
+        bool start = false;
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(part));
+            start = !running_;
+            running_ = true;
+        }
+        if (start)
+            asio::co_spawn(strand_, run(), asio::detached);
+    }
+
+private:
+    struct lane {
+        std::shared_ptr<part_md5> part;
+        std::optional<read_only_file> file;
+        std::uint64_t pos = 0, end = 0;
+        void clear() {
+            part.reset();
+            file.reset();
+        }
+    };
+    static constexpr std::size_t chunk_size = 256 * 1024;
+
+    part_md5_hasher() : strand_(asio::make_strand(hashing_executor())) {}
+
+    // The next queued part, or null.
+    std::shared_ptr<part_md5> next() {
+        std::lock_guard lock(mutex_);
+        if (queue_.empty())
+            return nullptr;
+        auto p = std::move(queue_.front());
+        queue_.pop_front();
+        return p;
+    }
+
+    // Whether the hasher stops: nothing queued (checked under the lock add() takes, so a part
+    // added meanwhile starts a new run).
+    bool stop_if_idle() {
+        std::lock_guard lock(mutex_);
+        if (!queue_.empty())
+            return false;
+        running_ = false;
+        return true;
+    }
+
+    static bool busy(const std::array<lane, md5_multi::lanes>& lanes) {
+        return std::any_of(lanes.begin(), lanes.end(), [](const lane& l) { return l.part; });
+    }
+
+    asio::awaitable<void> run() {
+        md5_multi md5;
+        std::array<lane, md5_multi::lanes> lanes;
+        std::vector<unsigned char> buffer(md5_multi::lanes * chunk_size);
+        std::array<std::span<const unsigned char>, md5_multi::lanes> chunks{};
+        for (;;) {
+            for (std::size_t i = 0; i < lanes.size(); ++i)
+                while (!lanes[i].part) {
+                    auto p = next();
+                    if (!p)
+                        break;
+                    try {
+                        lanes[i].file.emplace(p->path_);
+                        lanes[i].part = std::move(p);
+                        lanes[i].pos = lanes[i].part->offset_;
+                        lanes[i].end = lanes[i].pos + lanes[i].part->length_;
+                    } catch (...) {
+                        p->set_failure(std::current_exception());
+                    }
+                }
+            if (!busy(lanes)) {
+                if (stop_if_idle())
+                    co_return;
+                continue;
+            }
+            for (std::size_t i = 0; i < lanes.size(); ++i) {
+                auto& l = lanes[i];
+                chunks[i] = {};
+                if (!l.part)
+                    continue;
+                auto want =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, l.end - l.pos));
+                std::span<unsigned char> into(buffer.data() + i * chunk_size, want);
+                try {
+                    l.file->read_at(into, l.pos);
+                    chunks[i] = into;
+                } catch (...) {
+                    l.part->set_failure(std::current_exception());
+                    md5.reset(i);
+                    l.clear();
+                }
+            }
+            md5.update(chunks);
+            for (std::size_t i = 0; i < lanes.size(); ++i) {
+                auto& l = lanes[i];
+                if (!l.part)
+                    continue;
+                l.pos += chunks[i].size();
+                if (l.pos == l.end) {
+                    l.part->set(md5.finish(i));
+                    l.clear();
+                }
+            }
+            // Let the other work on the pool (the file hash, journal writes) have a turn.
+            co_await asio::post(strand_, asio::use_awaitable);
+        }
+    }
+
+    asio::strand<asio::any_io_executor> strand_;
+    std::mutex mutex_;
+    std::deque<std::shared_ptr<part_md5>> queue_;
+    bool running_ = false;
+};
+
+std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,
+                                    std::uint64_t length) {
+    auto part = std::make_shared<part_md5>(std::move(path), offset, length);
+    part_md5_hasher::instance().add(part);
+    return part;
+}
+
+} // namespace ascpp::upload::detail
