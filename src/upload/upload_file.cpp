@@ -221,9 +221,14 @@ asio::awaitable<void> save_journal(upload_context& c) {
         co_await save_now(j);
 }
 
+// Runs a whole-file pass on a strand of the hashing pool.
+asio::awaitable<digest> run_pass(std::shared_ptr<detail::file_hash_pass> pass) {
+    co_return co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), pass->run(),
+                                      asio::use_awaitable);
+}
+
 asio::awaitable<void> hash_file(upload_context& c) {
-    c.file_digest = co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()),
-                                            c.hash->run(), asio::use_awaitable);
+    c.file_digest = co_await run_pass(c.hash);
 }
 
 bool retryable_transport_error(const http::transport_error& e) {
@@ -724,6 +729,13 @@ asio::awaitable<upload_result> upload_file(api::client& client,
         asio::make_strand(client.executor()),
         run_upload(client, std::move(reservation), std::move(path), std::move(options)),
         asio::use_awaitable);
+}
+
+asio::awaitable<digest> checksum_file(std::filesystem::path path, hash_algorithm algorithm) {
+    const auto size = journal::identify(path).size;
+    // Nothing is sent: the pass may read the whole file at once (its lead is the file's size).
+    auto pass = std::make_shared<detail::file_hash_pass>(std::move(path), size, algorithm, size);
+    co_return co_await run_pass(std::move(pass));
 }
 
 asio::awaitable<upload_result> reserve_and_upload(api::client& client, reserve_request request,

@@ -134,6 +134,11 @@ auto async_reserve_and_upload(api::client& client, reserve_request request,
                      std::forward<CompletionToken>(token));
 }
 
+// The digest of the whole file, by the same sequential pass as the upload's, on the hashing pool
+// (one read). Throws upload_error (file_error, file_changed) or operation_aborted.
+asio::awaitable<digest> checksum_file(std::filesystem::path path,
+                                      hash_algorithm algorithm = hash_algorithm::sha_256);
+
 // A validated upload operation (what upload_file sends), exposed for tools and tests.
 struct part_operation {
     std::int64_t part_number = 0;
