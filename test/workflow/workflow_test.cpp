@@ -667,10 +667,64 @@ BOOST_AUTO_TEST_CASE(twenty_packs_under_a_small_global_limit) {
     BOOST_TEST(stats.checksums_matched == 20u);
     // Journals are removed once their publish succeeded.
     BOOST_TEST(fs::is_empty(bo.journal_directory.value()));
-    BOOST_TEST(summary.publish_api_requests == summary.api_requests);
+    BOOST_TEST(summary.publish_api_requests + summary.lookup_api_requests == summary.api_requests);
+    BOOST_TEST(summary.lookup_api_requests == 2u); // one listing per app
     BOOST_TEST_MESSAGE("batch of 20: " << summary.api_requests << " API requests ("
                                        << summary.api_requests / 20.0 << " per pack), peak "
                                        << stats.peak_concurrent_part_uploads << " parts at once");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_again_sends_only_the_changed_packs) {
+    env e;
+    auto entries = make_entries(e, 12, 2 * part_size, "Again");
+    for (std::size_t i = 0; i < entries.size(); i += 3)
+        entries[i].manifest =
+            e.dir.write(entries[i].asset_pack_identifier + "/Manifest.json",
+                        "{\"assetPackID\":\"" + entries[i].asset_pack_identifier + "\"}");
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.max_concurrent_publishes = 4;
+    auto first = e.run(wf::publish_batch(*e.client, entries, bo));
+    BOOST_TEST_REQUIRE(first.succeeded == entries.size());
+    BOOST_TEST(first.unchanged == 0u);
+
+    // Change two archives and one manifest.
+    std::set<std::size_t> changed{1, 5, 6};
+    std::uint64_t changed_bytes = 0;
+    e.dir.write("Again1.aar", make_bytes(2 * part_size, 101));
+    e.dir.write("Again5.aar", make_bytes(2 * part_size + 3, 105));
+    e.dir.write("Again6/Manifest.json", R"({"assetPackID":"Again6","downloadPolicy":{}})");
+    for (auto i : changed) {
+        changed_bytes += fs::file_size(entries[i].asset);
+        if (entries[i].manifest)
+            changed_bytes += fs::file_size(*entries[i].manifest);
+    }
+    const auto before = e.sim.stats();
+    auto second = e.run(wf::publish_batch(*e.client, entries, bo));
+    const auto after = e.sim.stats();
+    BOOST_TEST(second.succeeded == entries.size());
+    BOOST_TEST(second.failed == 0u);
+    BOOST_TEST(second.unchanged == entries.size() - changed.size());
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        BOOST_TEST_CONTEXT("entry " << i) {
+            BOOST_TEST_REQUIRE(second.items[i].result.has_value());
+            BOOST_TEST(second.items[i].result->unchanged == !changed.count(i),
+                       second.items[i].result->comparison);
+        }
+    BOOST_TEST(second.bytes_sent == changed_bytes);
+    BOOST_TEST(after.upload_bytes_received - before.upload_bytes_received == changed_bytes);
+    // The simulator counts what the client counts.
+    BOOST_TEST(api_requests_of(after) - api_requests_of(before) == second.api_requests);
+    BOOST_TEST(second.publish_api_requests + second.lookup_api_requests == second.api_requests);
+    std::uint64_t unchanged_requests = second.lookup_api_requests;
+    for (const auto& item : second.items)
+        if (item.result->unchanged)
+            unchanged_requests += item.result->api_requests;
+    const double per_unchanged = double(unchanged_requests) / double(second.unchanged);
+    BOOST_TEST(per_unchanged <= 2.5);
+    BOOST_TEST_MESSAGE("batch of 12 again, 3 changed: " << second.api_requests << " API requests, "
+                                                        << per_unchanged
+                                                        << " per unchanged pack (lookup included)");
 }
 
 BOOST_AUTO_TEST_CASE(batch_completes_through_faults) {
