@@ -530,8 +530,12 @@ struct publisher {
             co_await reconciled(&publisher::find_or_create_pack);
         }
         if (compare) {
+            const auto& attrs = result.asset_pack.attributes;
             if (result.asset_pack_created)
                 result.comparison = "a new asset pack: nothing to compare with";
+            else if (attrs && attrs->archived.value_or(false))
+                // Not reported as unchanged: the service's refusal says what is wrong.
+                result.comparison = "the asset pack is archived: not compared";
             else
                 co_await compare_with_newest();
         }

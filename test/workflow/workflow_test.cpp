@@ -588,6 +588,29 @@ BOOST_AUTO_TEST_CASE(without_checksums_from_the_service_the_pack_is_published) {
     BOOST_TEST(r.comparison.find("published without comparing") != std::string::npos, r.comparison);
 }
 
+BOOST_AUTO_TEST_CASE(checksums_of_another_algorithm_are_not_compared) {
+    env e;
+    auto md5 = e.options();
+    md5.upload.file_checksum = upload::hash_algorithm::md5;
+    auto p = publish_once(e, "Md5", md5);
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Md5", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.comparison.find("is MD5, not SHA_256") != std::string::npos, r.comparison);
+    BOOST_TEST(r.version_state == "COMPLETE");
+}
+
+BOOST_AUTO_TEST_CASE(an_archived_pack_is_not_reported_unchanged) {
+    env e;
+    auto p = publish_once(e, "Old", e.options());
+    e.run(e.client->update_background_asset(p.first.asset_pack.id, true));
+    // The service refuses a version of an archived pack: that error, not "unchanged".
+    BOOST_CHECK_THROW(
+        e.run(wf::publish(*e.client, {e.app(), "Old", p.asset, p.manifest}, e.options())),
+        api::api_error);
+    BOOST_TEST(e.versions_of(p.first.asset_pack.id).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(force_publishes_an_unchanged_pack) {
     env e;
     auto p = publish_once(e, "Forced", e.options());
