@@ -1,5 +1,7 @@
 // publish_batch: many publishes at once, bounded, with one summary (the file format is in
 // batch_file.cpp).
+#include "pack_lookup.hpp"
+
 #include <ascpp/upload/detail/task_group.hpp>
 #include <ascpp/workflow/batch.hpp>
 
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
@@ -61,31 +64,18 @@ asio::awaitable<void> look_up_packs(api::client& client, const std::vector<batch
         bool complete = true;
         for (std::size_t first = 0; first < ids.size(); first += chunk) {
             const auto last = std::min(ids.size(), first + chunk);
-            api::background_assets_query q;
-            q.filter_asset_pack_identifier.assign(ids.begin() + static_cast<std::ptrdiff_t>(first),
-                                                  ids.begin() + static_cast<std::ptrdiff_t>(last));
-            q.fields_background_assets = {"assetPackIdentifier", "archived", "createdDate",
-                                          "usedBytes"};
-            q.limit = 200;
-            auto pages = client.paginate_background_assets(app, std::move(q));
+            std::vector<std::string> some(ids.begin() + static_cast<std::ptrdiff_t>(first),
+                                          ids.begin() + static_cast<std::ptrdiff_t>(last));
+            std::function<void()> counter = [&requests] { ++requests; };
             bool listed = false;
             try {
-                for (int n = 0; n < 100; ++n) {
-                    ++requests;
-                    auto page = co_await pages.next_page();
-                    if (!page) {
-                        listed = true;
-                        break;
-                    }
-                    for (auto& pack : page->data)
-                        if (pack.attributes && pack.attributes->asset_pack_identifier)
-                            found.emplace(pack_key(app, *pack.attributes->asset_pack_identifier),
-                                          std::move(pack));
-                    if (!page->has_next()) {
-                        listed = true;
-                        break;
-                    }
-                }
+                auto packs =
+                    co_await detail::list_packs(client, app, std::move(some), std::move(counter));
+                for (auto& pack : packs)
+                    if (pack.attributes && pack.attributes->asset_pack_identifier)
+                        found.emplace(pack_key(app, *pack.attributes->asset_pack_identifier),
+                                      std::move(pack));
+                listed = true;
             } catch (const api::api_error&) {
             } catch (const http::transport_error&) {
             }

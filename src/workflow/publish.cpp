@@ -1,3 +1,5 @@
+#include "pack_lookup.hpp"
+
 #include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 
@@ -145,24 +147,14 @@ struct publisher {
     }
 
     asio::awaitable<std::optional<api::background_asset>> find_pack() {
-        api::background_assets_query q;
-        q.filter_asset_pack_identifier = {req.asset_pack_identifier};
-        q.fields_background_assets = {"assetPackIdentifier", "archived", "createdDate",
-                                      "usedBytes"};
-        q.limit = 200;
-        auto pages = client.paginate_background_assets(req.app_id, std::move(q));
-        for (int n = 0; n < 100; ++n) {
-            count();
-            auto page = co_await pages.next_page();
-            if (!page)
-                break;
-            for (auto& pack : page->data)
-                if (pack.attributes &&
-                    pack.attributes->asset_pack_identifier == req.asset_pack_identifier)
-                    co_return std::move(pack);
-            if (!page->has_next())
-                break;
-        }
+        std::vector<std::string> identifiers{req.asset_pack_identifier};
+        std::function<void()> counter = [this] { count(); };
+        auto packs = co_await detail::list_packs(client, req.app_id, std::move(identifiers),
+                                                 std::move(counter));
+        for (auto& pack : packs)
+            if (pack.attributes &&
+                pack.attributes->asset_pack_identifier == req.asset_pack_identifier)
+                co_return std::move(pack);
         co_return std::nullopt;
     }
 
