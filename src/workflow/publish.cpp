@@ -68,10 +68,12 @@ std::string label_of(const api::background_asset_version& v) {
 
 // `local`: the SHA-256 of this publish's file of `type`, none when the publish has no such file.
 // `remote`: that version's file of `type` as included in the listing, or null.
-file_comparison compare_file(std::string_view type, const std::optional<upload::digest>& local,
+file_comparison compare_file(std::string_view type,
+                             const std::optional<upload::known_checksum>& known,
                              const api::background_asset_upload_file* remote,
                              const std::string& version) {
     const std::string t(type);
+    const upload::digest* local = known ? &known->value : nullptr;
     if (!local && !remote)
         return {match::same, {}};
     if (!local)
@@ -116,8 +118,9 @@ struct publisher {
         std::make_shared<std::atomic<std::uint64_t>>(0);
     publish_result result;
     std::mt19937_64 rng{std::random_device{}()}; // reconcile delays
-    // SHA-256 of the archive and the manifest, for the comparison (not computed when forced).
-    std::optional<upload::digest> asset_sha, manifest_sha;
+    // SHA-256 of the archive and the manifest, for the comparison (not computed when forced),
+    // then given to their uploads so that they are not read again.
+    std::optional<upload::known_checksum> asset_sha, manifest_sha;
 
     void count(std::uint64_t n = 1) { *requests += n; }
 
@@ -204,10 +207,28 @@ struct publisher {
 
     // Hashes the files to publish on the hashing pool, before anything is reserved.
     asio::awaitable<void> hash_files() {
-        asset_sha = co_await upload::checksum_file(req.asset, upload::hash_algorithm::sha_256);
+        asset_sha = co_await checksum_of(req.asset);
         if (req.manifest)
-            manifest_sha =
-                co_await upload::checksum_file(*req.manifest, upload::hash_algorithm::sha_256);
+            manifest_sha = co_await checksum_of(*req.manifest);
+    }
+
+    static asio::awaitable<upload::known_checksum> checksum_of(std::filesystem::path path) {
+        upload::known_checksum k;
+        k.algorithm = upload::hash_algorithm::sha_256;
+        // Identified first: a file changed while it is hashed no longer matches at the upload.
+        k.identity = upload::journal::identify(path);
+        k.value = co_await upload::checksum_file(std::move(path), k.algorithm);
+        co_return k;
+    }
+
+    // The upload options of the file of `type`: this publish's journal, and the checksum the
+    // comparison computed, if any.
+    upload::upload_options upload_options_for(api::asset_type type) const {
+        auto uo = opts.upload;
+        uo.journal = journal;
+        uo.journal_key = type.str();
+        uo.known_file_checksum = type == api::asset_type::manifest ? manifest_sha : asset_sha;
+        return uo;
     }
 
     // Reads the newest COMPLETE or PROCESSING version with its files (one request) and compares
@@ -370,9 +391,7 @@ struct publisher {
                 same = &f;
         }
 
-        auto uo = opts.upload;
-        uo.journal = journal;
-        uo.journal_key = type.str();
+        auto uo = upload_options_for(type);
         upload::upload_result r;
         // A reservation whose parts keep failing (e.g. URLs that expired and that re-reading does
         // not renew) is replaced by a new one, at most twice: the service lets a new reservation
@@ -397,9 +416,7 @@ struct publisher {
                 journal->erase_entry(type.str());
                 co_await save_journal();
             }
-            uo = opts.upload;
-            uo.journal = journal;
-            uo.journal_key = type.str();
+            uo = upload_options_for(type);
         }
         result.bytes_sent += r.stats.bytes_sent;
         result.bytes_resumed += r.stats.bytes_resumed;

@@ -499,15 +499,21 @@ BOOST_AUTO_TEST_CASE(unchanged_pack_sends_nothing_and_creates_nothing) {
 BOOST_AUTO_TEST_CASE(a_changed_archive_is_published) {
     env e;
     auto p = publish_once(e, "Arch", e.options());
-    e.dir.write("Arch.aar", make_bytes(2 * part_size + 5, 22)); // same size, other bytes
+    const auto bytes = make_bytes(2 * part_size + 5, 22); // same size, other bytes
+    e.dir.write("Arch.aar", bytes);
     auto r = e.run(wf::publish(*e.client, {e.app(), "Arch", p.asset, p.manifest}, e.options()));
     BOOST_TEST(!r.unchanged);
     BOOST_TEST(r.version_created);
     BOOST_TEST(r.version.id != p.first.version.id);
     BOOST_TEST(r.version_state == "COMPLETE");
     BOOST_TEST(r.comparison.find("ASSET differs") != std::string::npos, r.comparison);
-    BOOST_TEST(r.uploads.size() == 2u);
+    BOOST_TEST_REQUIRE(r.uploads.size() == 2u);
     BOOST_TEST(e.versions_of(r.asset_pack.id).size() == 2u);
+    // The comparison's SHA-256 was committed: the files were not read a second time.
+    BOOST_TEST(r.uploads[1].file_checksum.hex() == hex_digest(EVP_sha256(), bytes));
+    BOOST_TEST(r.uploads[0].stats.bytes_hashed == 0u);
+    BOOST_TEST(r.uploads[1].stats.bytes_hashed == 0u);
+    BOOST_TEST(e.sim.stats().checksums_mismatched == 0u);
     // Now the newest COMPLETE version holds the new archive: unchanged again.
     auto again = e.run(wf::publish(*e.client, {e.app(), "Arch", p.asset, p.manifest}, e.options()));
     BOOST_TEST(again.unchanged);
@@ -553,14 +559,13 @@ BOOST_AUTO_TEST_CASE(a_failed_previous_version_is_published_again) {
 
 BOOST_AUTO_TEST_CASE(a_version_still_processing_the_same_files_is_waited_for) {
     auto o = fast_options();
-    o.version_processing_delay = 1500ms;
+    o.version_processing_delay = 4s; // long enough for a loaded machine to compare meanwhile
     env e(o);
     auto first_opts = e.options();
     first_opts.wait_for_processing = false;
     auto p = publish_once(e, "Slow", first_opts);
     BOOST_TEST(p.first.version_state.empty());
-    // Let the upload files finish so the version is PROCESSING.
-    e.run(sleep_for(200ms));
+    // The archive's commit made the version PROCESSING.
     BOOST_TEST_REQUIRE(state_of(e.versions_of(p.first.asset_pack.id).front()) == "PROCESSING");
     const auto bytes_before = e.sim.stats().upload_bytes_received;
 
@@ -621,6 +626,8 @@ BOOST_AUTO_TEST_CASE(force_publishes_an_unchanged_pack) {
     BOOST_TEST(r.version_created);
     BOOST_TEST(r.version.id != p.first.version.id);
     BOOST_TEST(r.comparison.find("forced") != std::string::npos, r.comparison);
+    BOOST_TEST_REQUIRE(r.uploads.size() == 2u);
+    BOOST_TEST(r.uploads[1].stats.bytes_hashed == fs::file_size(p.asset)); // hashed by the upload
     BOOST_TEST(r.bytes_sent == fs::file_size(p.asset) + fs::file_size(p.manifest));
 }
 
