@@ -53,6 +53,11 @@ struct settings {
     int curl_calls = 100;
     std::uint64_t publish_size = 32ull << 20;
     std::size_t batch_packs = 100; // publish economy: the batch's packs (1 MiB each)
+    // Republishing: packs of `republish_size` published, then again with `republish_changed` of
+    // them changed.
+    std::size_t republish_packs = 100;
+    std::uint64_t republish_size = 4ull << 20;
+    std::size_t republish_changed = 5;
     bool peers = true;
     // Client (this process and the peers it starts) on core 0, the simulator on core 1, so the
     // client's cost shows even when the server is the slower side.
@@ -77,6 +82,7 @@ constexpr std::uint64_t watch_apps_base = 9100000000; // watch: one app per 100 
 inline const std::string memory_app = "9200000000";
 inline const std::string batch_app = "9300000000";
 inline const std::string many_files_app = "9400000000";
+inline const std::string republish_app = "9500000000";
 
 // A unique asset pack identifier: com.example.bench.KIND.PID[.N].
 std::string pack_identifier(std::string_view kind);

@@ -52,6 +52,10 @@ const scenario_entry all_scenarios[] = {
      [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
          return scenario_publish(s, env, dir);
      }},
+    {"republish", "republish_unchanged",
+     [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
+         return scenario_republish(s, env, dir);
+     }},
     {"watch", "watch_at_scale",
      [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
          return scenario_watch(s, env, dir);
@@ -186,8 +190,8 @@ int main(int argc, char** argv) {
                          "[--quick|--check] [--out results.json] [--plot-data FILE] "
                          "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
                          "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
-                         "[--scenarios upload,upload-many,api,publish,watch,memory] [--no-peers] "
-                         "[--pin] [--latency-ms N] "
+                         "[--scenarios upload,upload-many,api,publish,republish,watch,memory] "
+                         "[--no-peers] [--pin] [--latency-ms N] "
                          "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
                          "[--watch-window-s S] [--memory-mib N]\n";
             return 2;
@@ -210,6 +214,9 @@ int main(int argc, char** argv) {
         s.curl_calls = s.check ? 10 : 50;
         s.publish_size = 6ull << 20;
         s.batch_packs = s.check ? 10 : 20;
+        s.republish_packs = s.check ? 10 : 20;
+        s.republish_size = s.check ? (1ull << 20) : (4ull << 20);
+        s.republish_changed = s.check ? 2 : 5;
         if (s.check)
             s.concurrency = {1, 4};
         s.watch_versions = s.check ? 200 : 500;

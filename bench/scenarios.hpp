@@ -21,6 +21,9 @@ json::object scenario_upload_many(const settings& s, bench_env& env, const fs::p
 json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir);
 // publish (publish_economy): the API requests of one publish, and of a batch, per pack.
 json::object scenario_publish(const settings& s, bench_env& env, const fs::path& dir);
+// republish (republish_unchanged): a batch published again with a few packs changed: bytes and
+// API requests of the unchanged packs, and the local hashing's cost.
+json::object scenario_republish(const settings& s, bench_env& env, const fs::path& dir);
 // watch (watch_at_scale): state_watcher against one GET per watcher, on thousands of versions.
 json::object scenario_watch(const settings& s, bench_env& env, const fs::path& dir);
 // memory (memory_bound): peak RSS of `ascpp publish` of a big file against a small one.

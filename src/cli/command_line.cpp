@@ -257,6 +257,9 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
         pub->add_option("--journal", a.journal,
                         "Resume journal: an interrupted publish run again with it continues")
             ->type_name("PATH");
+        pub->add_flag("--force", a.force,
+                      "Publish even when the newest COMPLETE or PROCESSING version already has "
+                      "the same archive and manifest");
     }
 
     // wait
@@ -317,6 +320,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
                       "Directory of resume journals, one per pack: an interrupted batch run "
                       "again with it continues")
             ->type_name("DIR");
+        b->add_flag("--force", a.force, "Publish every pack, even those that did not change");
         timeout_option(b, "Give up after this long (exit code 3)");
     }
 

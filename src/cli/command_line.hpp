@@ -58,7 +58,8 @@ struct command_args {
     std::optional<std::string> manifest;
     std::optional<std::string> journal;
     bool wait = false;
-    std::optional<release_channel> until;                     // publish --until
+    bool force = false;                   // publish/batch --force: publish even an unchanged pack
+    std::optional<release_channel> until; // publish --until
     release_channel channel = release_channel::internal_beta; // wait release --channel
     std::optional<std::chrono::milliseconds> timeout;
 };

@@ -201,6 +201,8 @@ json::object publish_json(const workflow::publish_result& r) {
         {"assetPackCreated", r.asset_pack_created},
         {"version", json::value_from(r.version)},
         {"versionCreated", r.version_created},
+        {"unchanged", r.unchanged},
+        {"comparison", string_or_null(r.comparison)},
         {"uploads", std::move(uploads)},
         {"skippedFiles", std::move(skipped)},
         {"versionState", string_or_null(r.version_state)},
@@ -233,7 +235,9 @@ void print_publish_table(std::ostream& out, const workflow::publish_result& r) {
                identifier + (r.asset_pack_created ? " (created)" : " (existing)")});
     t.add_row({"version", r.version.id,
                "version " + number + ", " + (state.empty() ? "-" : state) +
-                   (r.version_created ? " (created)" : " (continued)")});
+                   (r.unchanged         ? " (unchanged: nothing sent)"
+                    : r.version_created ? " (created)"
+                                        : " (continued)")});
     for (const auto& u : r.uploads) {
         std::string type = u.file.attributes && u.file.attributes->asset_type
                                ? u.file.attributes->asset_type->str()
@@ -276,10 +280,15 @@ asio::awaitable<void> publish_command(context& ctx) {
     }
     options.watch.poll = cli_poll_policy();
     options.watch.on_state = state_display(ctx.progress, a.identifier);
+    options.force = a.force;
 
     ctx.note("Publishing " + req.asset.string() + " as " + a.identifier + " of app " + a.app);
     auto result = co_await workflow::publish(ctx.client, std::move(req), std::move(options));
     ctx.progress.finish();
+    ctx.note(a.identifier + ": " + result.comparison);
+    if (result.unchanged)
+        ctx.notice(a.identifier + " is unchanged: version " + result.version.id +
+                   " already has these files; nothing was sent");
 
     if (ctx.out.format() == output_format::json)
         ctx.out.print_json(publish_json(result));
@@ -305,11 +314,21 @@ json::object batch_json(const workflow::batch_summary& s) {
     }
     return json::object{{"items", std::move(items)},
                         {"succeeded", s.succeeded},
+                        {"published", s.published()},
+                        {"unchanged", s.unchanged},
                         {"failed", s.failed},
                         {"bytesSent", s.bytes_sent},
                         {"bytesResumed", s.bytes_resumed},
                         {"apiRequests", s.api_requests},
+                        {"lookupApiRequests", s.lookup_api_requests},
                         {"seconds", static_cast<double>(s.duration.count()) / 1000.0}};
+}
+
+std::string batch_summary_line(const workflow::batch_summary& s) {
+    return std::to_string(s.published()) + " published, " + std::to_string(s.unchanged) +
+           " unchanged, " + std::to_string(s.failed) + " failed, " + format_bytes(s.bytes_sent) +
+           " sent in " + format_duration(s.duration) + ", " + std::to_string(s.api_requests) +
+           " API requests.";
 }
 
 void print_batch_table(std::ostream& out, const workflow::batch_summary& s) {
@@ -325,13 +344,13 @@ void print_batch_table(std::ostream& out, const workflow::batch_summary& s) {
             if (state.empty())
                 state = "-";
         }
-        std::string result = item.succeeded ? "ok" : "FAILED: " + item.error;
+        std::string result = !item.succeeded                         ? "FAILED: " + item.error
+                             : item.result && item.result->unchanged ? "unchanged"
+                                                                     : "published";
         t.add_row({item.entry.app_id, item.entry.asset_pack_identifier, result, version, state});
     }
     t.print(out);
-    out << s.succeeded << " published, " << s.failed << " failed, " << format_bytes(s.bytes_sent)
-        << " sent in " << format_duration(s.duration) << ", " << s.api_requests
-        << " API requests.\n";
+    out << batch_summary_line(s) << '\n';
 }
 
 asio::awaitable<void> batch_command(context& ctx) {
@@ -352,11 +371,15 @@ asio::awaitable<void> batch_command(context& ctx) {
     };
     if (a.journal)
         options.journal_directory = std::filesystem::path(*a.journal);
+    options.publish.force = a.force;
 
     ctx.note("Publishing " + std::to_string(entries.size()) + " asset packs from " + a.file);
     auto summary =
         co_await workflow::publish_batch(ctx.client, std::move(entries), std::move(options));
     ctx.progress.finish();
+    for (const auto& item : summary.items)
+        if (item.result)
+            ctx.note(item.entry.asset_pack_identifier + ": " + item.result->comparison);
     if (ctx.out.format() == output_format::json)
         ctx.out.print_json(batch_json(summary));
     else

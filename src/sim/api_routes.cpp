@@ -221,7 +221,10 @@ query_options query_of(const context& c) {
 }
 
 renderer make_renderer(const context& c, const query_options& q) {
-    return renderer(c.svc.db, q, c.svc.api_base, c.svc.upload_base);
+    renderer r(c.svc.db, q, c.svc.api_base, c.svc.upload_base);
+    if (!c.svc.options.return_source_file_checksums)
+        r.hide_checksums();
+    return r;
 }
 
 template <class T, class Render>

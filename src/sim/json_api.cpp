@@ -485,9 +485,9 @@ json::object renderer::upload_file(const upload_file_record& f) {
         attrs["fileName"] = f.file_name;
     if (q_.wants(t, "fileSize"))
         attrs["fileSize"] = f.file_size;
-    if (q_.wants(t, "sourceFileChecksum") && f.source_file_checksum)
+    if (q_.wants(t, "sourceFileChecksum") && f.source_file_checksum && !hide_checksums_)
         attrs["sourceFileChecksum"] = *f.source_file_checksum;
-    if (q_.wants(t, "sourceFileChecksums") && f.source_file_checksums)
+    if (q_.wants(t, "sourceFileChecksums") && f.source_file_checksums && !hide_checksums_)
         attrs["sourceFileChecksums"] = *f.source_file_checksums;
     // Apple drops the operations once the file is committed.
     if (q_.wants(t, "uploadOperations") && !f.committed) {

@@ -70,6 +70,10 @@ public:
     void include_for(const version_record& v);
     void include_for(const release_record& r);
 
+    // Leave out the checksums committed with upload files
+    // (simulator_options::return_source_file_checksums false).
+    void hide_checksums() { hide_checksums_ = true; }
+
     bool has_included() const { return !included_.empty(); }
     boost::json::array take_included() { return std::move(included_); }
 
@@ -89,6 +93,7 @@ private:
     std::string upload_;
     boost::json::array included_;
     std::set<std::pair<std::string, std::string>> included_keys_;
+    bool hide_checksums_ = false;
 };
 
 } // namespace ascpp::sim

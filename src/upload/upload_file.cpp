@@ -226,9 +226,14 @@ asio::awaitable<void> save_journal(upload_context& c) {
         co_await save_now(j);
 }
 
+// Runs a whole-file pass on a strand of the hashing pool.
+asio::awaitable<digest> run_pass(std::shared_ptr<detail::file_hash_pass> pass) {
+    co_return co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), pass->run(),
+                                      asio::use_awaitable);
+}
+
 asio::awaitable<void> hash_file(upload_context& c) {
-    c.file_digest = co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()),
-                                            c.hash->run(), asio::use_awaitable);
+    c.file_digest = co_await run_pass(c.hash);
 }
 
 bool retryable_transport_error(const http::transport_error& e) {
@@ -313,8 +318,9 @@ asio::awaitable<void> refresh_operations(upload_context& c, std::uint64_t seen_g
 void advance_frontier(upload_context& c) {
     while (c.frontier_index < c.parts.size() && c.parts[c.frontier_index].done)
         ++c.frontier_index;
-    c.hash->set_frontier(c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset
-                                                           : c.identity.size);
+    if (c.hash)
+        c.hash->set_frontier(c.frontier_index < c.parts.size() ? c.parts[c.frontier_index].op.offset
+                                                               : c.identity.size);
 }
 
 asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
@@ -585,12 +591,20 @@ asio::awaitable<upload_result> run_upload(api::client& client,
         c.progress_index = c.options.progress->add_file(
             c.file_name, c.identity.size, c.parts.size(), bytes_resumed, parts_resumed);
 
-    c.hash = std::make_shared<detail::file_hash_pass>(
-        c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes);
+    // A checksum computed earlier of this very file (same size and modification time) saves
+    // reading it again; otherwise one pass hashes the file while the parts are sent.
+    const auto& known = c.options.known_file_checksum;
+    if (known && known->algorithm == c.options.file_checksum && known->value.size &&
+        known->identity.size == c.identity.size && known->identity.mtime_ns == c.identity.mtime_ns)
+        c.file_digest = known->value;
+    else
+        c.hash = std::make_shared<detail::file_hash_pass>(
+            c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes);
     advance_frontier(c);
     {
         detail::task_group group(strand);
-        group.spawn(hash_file(c));
+        if (c.hash)
+            group.spawn(hash_file(c));
         // In offset order: the limiter is first come first served, so sends sweep the file
         // front to back just ahead of (or behind) the hashing pass.
         for (std::size_t i = 0; i < c.parts.size(); ++i)
@@ -629,6 +643,7 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     s.part_retries = c.part_retries;
     s.url_refreshes = c.url_refreshes;
     s.api_requests = c.api_requests;
+    s.bytes_hashed = c.hash ? c.hash->position() : 0;
     s.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     co_return result;
@@ -728,6 +743,13 @@ asio::awaitable<upload_result> upload_file(api::client& client,
         asio::make_strand(client.executor()),
         run_upload(client, std::move(reservation), std::move(path), std::move(options)),
         asio::use_awaitable);
+}
+
+asio::awaitable<digest> checksum_file(std::filesystem::path path, hash_algorithm algorithm) {
+    const auto size = journal::identify(path).size;
+    // Nothing is sent: the pass may read the whole file at once (its lead is the file's size).
+    auto pass = std::make_shared<detail::file_hash_pass>(std::move(path), size, algorithm, size);
+    co_return co_await run_pass(std::move(pass));
 }
 
 asio::awaitable<upload_result> reserve_and_upload(api::client& client, reserve_request request,

@@ -1,5 +1,8 @@
 // publish_batch: many publishes at once, bounded, with one summary (the file format is in
 // batch_file.cpp).
+#include "pack_lookup.hpp"
+
+#include <ascpp/http/error.hpp>
 #include <ascpp/upload/detail/task_group.hpp>
 #include <ascpp/workflow/batch.hpp>
 
@@ -8,7 +11,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <map>
+#include <set>
 #include <system_error>
+#include <utility>
 
 namespace ascpp::workflow {
 
@@ -38,6 +45,48 @@ std::string describe_failure(const publish_result& r) {
     return out;
 }
 
+using pack_key = std::pair<std::string, std::string>; // app id, asset pack identifier
+
+// Reads the batch's packs with one listing per app and per `chunk` identifiers. A listing that
+// fails is left out: the publishes of its packs then look them up themselves (and report the
+// error, an unknown app for example). `complete_apps`: the apps whose every listing was read to
+// its end, so that a pack not found there does not exist.
+asio::awaitable<void> look_up_packs(api::client& client, const std::vector<batch_entry>& entries,
+                                    std::size_t chunk,
+                                    std::map<pack_key, api::background_asset>& found,
+                                    std::set<std::string>& complete_apps, std::uint64_t& requests) {
+    std::map<std::string, std::vector<std::string>> by_app;
+    for (const auto& e : entries) {
+        auto& ids = by_app[e.app_id];
+        if (std::find(ids.begin(), ids.end(), e.asset_pack_identifier) == ids.end())
+            ids.push_back(e.asset_pack_identifier);
+    }
+    for (auto& [app, ids] : by_app) {
+        bool complete = true;
+        for (std::size_t first = 0; first < ids.size(); first += chunk) {
+            const auto last = std::min(ids.size(), first + chunk);
+            std::vector<std::string> some(ids.begin() + static_cast<std::ptrdiff_t>(first),
+                                          ids.begin() + static_cast<std::ptrdiff_t>(last));
+            std::function<void()> counter = [&requests] { ++requests; };
+            bool listed = false;
+            try {
+                auto packs =
+                    co_await detail::list_packs(client, app, std::move(some), std::move(counter));
+                for (auto& pack : packs)
+                    if (pack.attributes && pack.attributes->asset_pack_identifier)
+                        found.emplace(pack_key(app, *pack.attributes->asset_pack_identifier),
+                                      std::move(pack));
+                listed = true;
+            } catch (const api::api_error&) {
+            } catch (const http::transport_error&) {
+            }
+            complete = complete && listed;
+        }
+        if (complete)
+            complete_apps.insert(app);
+    }
+}
+
 } // namespace
 
 asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<batch_entry> entries,
@@ -59,6 +108,12 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
             throw std::system_error(ec, "journal directory " + options.journal_directory->string());
     }
 
+    std::map<pack_key, api::background_asset> packs;
+    std::set<std::string> looked_up; // apps whose every lookup succeeded
+    if (options.identifiers_per_lookup > 0 && !entries.empty())
+        co_await look_up_packs(client, entries, options.identifiers_per_lookup, packs, looked_up,
+                               summary.lookup_api_requests);
+
     // Workers take the next entry until none is left: at most `workers` publishes at once.
     const std::size_t workers =
         std::min(std::max<std::size_t>(options.max_concurrent_publishes, 1), entries.size());
@@ -77,6 +132,11 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
             req.asset_pack_identifier = entries[i].asset_pack_identifier;
             req.asset = entries[i].asset;
             req.manifest = entries[i].manifest;
+            if (auto it = packs.find(pack_key(req.app_id, req.asset_pack_identifier));
+                it != packs.end())
+                req.asset_pack = it->second;
+            else
+                req.asset_pack_absent = looked_up.count(req.app_id) > 0;
             auto po = shared;
             if (options.journal_directory)
                 po.journal = *options.journal_directory /
@@ -107,7 +167,9 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
     for (auto& item : summary.items) {
         if (item.succeeded)
             ++summary.succeeded;
-        else
+        if (item.succeeded && item.result->unchanged)
+            ++summary.unchanged;
+        if (!item.succeeded)
             ++summary.failed;
         if (item.result) {
             summary.bytes_sent += item.result->bytes_sent;

@@ -1,3 +1,5 @@
+#include "pack_lookup.hpp"
+
 #include <ascpp/http/error.hpp>
 #include <ascpp/upload/backoff.hpp>
 #include <ascpp/upload/detail/blocking.hpp>
@@ -51,6 +53,58 @@ bool worth_reconciling(std::exception_ptr e) {
     }
 }
 
+// How a local file compares with the file of that type on the newest processed version.
+enum class match { same, differs, unknown };
+
+struct file_comparison {
+    match outcome = match::unknown;
+    std::string why; // empty when the same
+};
+
+std::string label_of(const api::background_asset_version& v) {
+    std::string out = "version ";
+    out += v.attributes && v.attributes->version ? *v.attributes->version : v.id;
+    out += " (" + v.id + ", " + version_state_of(v) + ")";
+    return out;
+}
+
+// `local`: the SHA-256 of this publish's file of `type`, none when the publish has no such file.
+// `remote`: that version's file of `type` as included in the listing, or null.
+file_comparison compare_file(std::string_view type,
+                             const std::optional<upload::known_checksum>& known,
+                             const api::background_asset_upload_file* remote,
+                             const std::string& version) {
+    const std::string t(type);
+    const upload::digest* local = known ? &known->value : nullptr;
+    if (!local && !remote)
+        return {match::same, {}};
+    if (!local)
+        return {match::differs, version + " has a " + t + " and this publish has none"};
+    if (!remote) {
+        if (type == api::asset_type::manifest)
+            return {match::differs, version + " has no " + t + " and this publish has one"};
+        return {match::unknown, "the service did not include the " + t + " of " + version};
+    }
+    const auto& attrs = remote->attributes;
+    if (!attrs || !attrs->source_file_checksums || !attrs->source_file_checksums->file ||
+        !attrs->source_file_checksums->file->hash)
+        return {match::unknown,
+                "the service returned no sourceFileChecksums.file for the " + t + " of " + version};
+    const auto& file = *attrs->source_file_checksums->file;
+    if (!file.algorithm || file.algorithm->str() != api::checksum_algorithm::sha_256)
+        return {match::unknown, "the checksum of the " + t + " of " + version + " is " +
+                                    (file.algorithm ? file.algorithm->str() : "of no algorithm") +
+                                    ", not SHA_256"};
+    const auto theirs = upload::digest_from_hex(*file.hash, 32);
+    if (theirs.size == 0)
+        return {match::unknown, "the SHA_256 of the " + t + " of " + version +
+                                    " is not a SHA-256 digest: '" + *file.hash + "'"};
+    if (theirs != *local)
+        return {match::differs, "the " + t + " differs from the one of " + version + " (SHA-256 " +
+                                    local->hex() + ", was " + theirs.hex() + ")"};
+    return {match::same, {}};
+}
+
 std::vector<std::string> default_release_states(release_channel c) {
     if (c == release_channel::app_store)
         return {std::string(api::app_store_release_state::ready_for_distribution)};
@@ -66,6 +120,9 @@ struct publisher {
         std::make_shared<std::atomic<std::uint64_t>>(0);
     publish_result result;
     std::mt19937_64 rng{std::random_device{}()}; // reconcile delays
+    // SHA-256 of the archive and the manifest, for the comparison (not computed when forced),
+    // then given to their uploads so that they are not read again.
+    std::optional<upload::known_checksum> asset_sha, manifest_sha;
 
     void count(std::uint64_t n = 1) { *requests += n; }
 
@@ -95,30 +152,23 @@ struct publisher {
     }
 
     asio::awaitable<std::optional<api::background_asset>> find_pack() {
-        api::background_assets_query q;
-        q.filter_asset_pack_identifier = {req.asset_pack_identifier};
-        q.fields_background_assets = {"assetPackIdentifier", "archived", "createdDate",
-                                      "usedBytes"};
-        q.limit = 200;
-        auto pages = client.paginate_background_assets(req.app_id, std::move(q));
-        for (int n = 0; n < 100; ++n) {
-            count();
-            auto page = co_await pages.next_page();
-            if (!page)
-                break;
-            for (auto& pack : page->data)
-                if (pack.attributes &&
-                    pack.attributes->asset_pack_identifier == req.asset_pack_identifier)
-                    co_return std::move(pack);
-            if (!page->has_next())
-                break;
-        }
+        std::vector<std::string> identifiers{req.asset_pack_identifier};
+        std::function<void()> counter = [this] { count(); };
+        auto packs = co_await detail::list_packs(client, req.app_id, std::move(identifiers),
+                                                 std::move(counter));
+        for (auto& pack : packs)
+            if (pack.attributes &&
+                pack.attributes->asset_pack_identifier == req.asset_pack_identifier)
+                co_return std::move(pack);
         co_return std::nullopt;
     }
 
     asio::awaitable<void> find_or_create_pack() {
+        // Known absent (the caller looked): no lookup in the first round.
+        const bool look = !req.asset_pack_absent;
+        req.asset_pack_absent = false;
         std::optional<api::background_asset> pack;
-        if (auto id = journal ? journal->value("background_asset_id") : std::nullopt) {
+        if (auto id = look && journal ? journal->value("background_asset_id") : std::nullopt) {
             try {
                 count();
                 pack = (co_await client.get_background_asset(*id)).data;
@@ -127,7 +177,7 @@ struct publisher {
                     throw;
             }
         }
-        if (!pack)
+        if (!pack && look)
             pack = co_await find_pack();
         if (!pack) {
             bool conflict = false;
@@ -155,6 +205,77 @@ struct publisher {
         result.asset_pack = std::move(*pack);
         if (journal)
             journal->set_value("background_asset_id", result.asset_pack.id);
+    }
+
+    // Hashes the files to publish on the hashing pool, before anything is reserved.
+    asio::awaitable<void> hash_files() {
+        asset_sha = co_await checksum_of(req.asset);
+        if (req.manifest)
+            manifest_sha = co_await checksum_of(*req.manifest);
+    }
+
+    static asio::awaitable<upload::known_checksum> checksum_of(std::filesystem::path path) {
+        upload::known_checksum k;
+        k.algorithm = upload::hash_algorithm::sha_256;
+        // Identified first: a file changed while it is hashed no longer matches at the upload.
+        k.identity = upload::journal::identify(path);
+        k.value = co_await upload::checksum_file(std::move(path), k.algorithm);
+        co_return k;
+    }
+
+    // The upload options of the file of `type`: this publish's journal, and the checksum the
+    // comparison computed, if any.
+    upload::upload_options upload_options_for(api::asset_type type) const {
+        auto uo = opts.upload;
+        uo.journal = journal;
+        uo.journal_key = type.str();
+        uo.known_file_checksum = type == api::asset_type::manifest ? manifest_sha : asset_sha;
+        return uo;
+    }
+
+    // Reads the newest COMPLETE or PROCESSING version with its files (one request) and compares
+    // their sourceFileChecksums with the local files. Sets result.unchanged and the version.
+    asio::awaitable<void> compare_with_newest() {
+        api::background_asset_versions_query q;
+        q.filter_state = {api::background_asset_version_state::complete,
+                          api::background_asset_version_state::processing};
+        q.sort = {"-version"};
+        q.limit = 1;
+        q.include = {std::string(api::includes::background_asset_version::asset_file),
+                     std::string(api::includes::background_asset_version::manifest_file)};
+        q.fields_background_asset_upload_files = {"assetType", "fileName", "fileSize",
+                                                  "assetDeliveryState", "sourceFileChecksums"};
+        count();
+        auto page =
+            co_await client.list_background_asset_versions(result.asset_pack.id, std::move(q));
+        if (page.data.empty()) {
+            result.comparison = "the asset pack has no COMPLETE or PROCESSING version to compare "
+                                "with";
+            co_return;
+        }
+        auto& newest = page.data.front();
+        const auto version = label_of(newest);
+        const api::background_asset_upload_file* asset = nullptr;
+        const api::background_asset_upload_file* manifest = nullptr;
+        if (newest.relationships) {
+            using file = api::background_asset_upload_file;
+            asset = page.included.find<file>(newest.relationships->asset_file);
+            manifest = page.included.find<file>(newest.relationships->manifest_file);
+        }
+        const auto a = compare_file(api::asset_type::asset, asset_sha, asset, version);
+        const auto m = compare_file(api::asset_type::manifest, manifest_sha, manifest, version);
+        if (a.outcome == match::same && m.outcome == match::same) {
+            result.unchanged = true;
+            result.comparison = std::string(req.manifest ? "the archive and the manifest match"
+                                                         : "the archive matches") +
+                                " the SHA-256 of " + version;
+            result.version = std::move(newest);
+        } else if (a.outcome == match::differs || m.outcome == match::differs) {
+            result.comparison = a.outcome == match::differs ? a.why : m.why;
+        } else {
+            result.comparison =
+                (a.outcome == match::unknown ? a.why : m.why) + "; published without comparing";
+        }
     }
 
     asio::awaitable<void> find_or_create_version() {
@@ -272,9 +393,7 @@ struct publisher {
                 same = &f;
         }
 
-        auto uo = opts.upload;
-        uo.journal = journal;
-        uo.journal_key = type.str();
+        auto uo = upload_options_for(type);
         upload::upload_result r;
         // A reservation whose parts keep failing (e.g. URLs that expired and that re-reading does
         // not renew) is replaced by a new one, at most twice: the service lets a new reservation
@@ -299,9 +418,7 @@ struct publisher {
                 journal->erase_entry(type.str());
                 co_await save_journal();
             }
-            uo = opts.upload;
-            uo.journal = journal;
-            uo.journal_key = type.str();
+            uo = upload_options_for(type);
         }
         result.bytes_sent += r.stats.bytes_sent;
         result.bytes_resumed += r.stats.bytes_resumed;
@@ -406,7 +523,37 @@ struct publisher {
             check_journal();
         }
 
-        co_await reconciled(&publisher::find_or_create_pack);
+        // A journal naming a version: an interrupted publish goes on with its own version.
+        const bool resuming = journal && journal->value("version_id").has_value();
+        const bool compare = !opts.force && !resuming;
+        if (opts.force)
+            result.comparison = "forced: published without comparing";
+        else if (resuming)
+            result.comparison = "resuming the journal's version: not compared";
+        else
+            co_await hash_files();
+
+        if (req.asset_pack) {
+            result.asset_pack = std::move(*req.asset_pack);
+            if (journal)
+                journal->set_value("background_asset_id", result.asset_pack.id);
+        } else {
+            co_await reconciled(&publisher::find_or_create_pack);
+        }
+        if (compare) {
+            const auto& attrs = result.asset_pack.attributes;
+            if (result.asset_pack_created)
+                result.comparison = "a new asset pack: nothing to compare with";
+            else if (attrs && attrs->archived.value_or(false))
+                // Not reported as unchanged: the service's refusal says what is wrong.
+                result.comparison = "the asset pack is archived: not compared";
+            else
+                co_await compare_with_newest();
+        }
+        if (result.unchanged) {
+            co_return co_await follow_unchanged(started);
+        }
+
         co_await reconciled(&publisher::find_or_create_version);
         const auto state = version_state_of(result.version);
         if (state.empty() || state == api::background_asset_version_state::awaiting_upload) {
@@ -425,6 +572,26 @@ struct publisher {
             co_await wait();
             result.processing_duration = since(waiting);
         }
+        co_return co_await finish(started);
+    }
+
+    // An unchanged pack: nothing to send; the waits follow the version that holds the files. A
+    // version COMPLETE already needs no poll unless a release state is awaited.
+    asio::awaitable<publish_result> follow_unchanged(clock::time_point started) {
+        result.upload_duration = since(started);
+        const bool complete =
+            version_state_of(result.version) == api::background_asset_version_state::complete;
+        if (complete)
+            result.version_state = api::background_asset_version_state::complete;
+        if ((opts.wait_for_processing && !complete) || opts.release) {
+            const auto waiting = clock::now();
+            co_await wait();
+            result.processing_duration = since(waiting);
+        }
+        co_return co_await finish(started);
+    }
+
+    asio::awaitable<publish_result> finish(clock::time_point started) {
         result.api_requests = requests->load();
         result.duration = since(started);
         if (journal && result.succeeded()) {

@@ -56,8 +56,40 @@ BOOST_AUTO_TEST_CASE(a_failing_entry_is_in_the_summary_and_exits_1) {
     BOOST_TEST(r.exit_code == 1, r.err);
     BOOST_TEST(contains(r.out, "Good"));
     BOOST_TEST(contains(r.out, "FAILED"));
-    BOOST_TEST(contains(r.out, "1 published, 1 failed"), r.out);
+    BOOST_TEST(contains(r.out, "1 published, 0 unchanged, 1 failed"), r.out);
     BOOST_TEST(contains(r.err, "1 of 2 asset packs failed"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_run_again_publishes_only_what_changed) {
+    make_file("One.aar", 1024 * 1024);
+    make_file("Two.aar", 1024 * 1024 + 1);
+    make_file("Three.aar", 1024 * 1024 + 2);
+    auto file = dir / "packs.yaml";
+    std::ofstream(file) << "app: \"" << app_id << "\"\npacks:\n"
+                        << "  - identifier: One\n    asset: One.aar\n"
+                        << "  - identifier: Two\n    asset: Two.aar\n"
+                        << "  - identifier: Three\n    asset: Three.aar\n";
+    auto r = ascpp({"batch", file.string(), "--wait"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "3 published, 0 unchanged, 0 failed"), r.out);
+
+    make_file("Two.aar", 1024 * 1024 + 7);
+    const auto before = sim.stats().upload_bytes_received;
+    r = ascpp({"batch", file.string(), "--wait"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "unchanged"), r.out);
+    BOOST_TEST(contains(r.out, "1 published, 2 unchanged, 0 failed, 1.00 MiB sent"), r.out);
+    BOOST_TEST(sim.stats().upload_bytes_received - before == 1024u * 1024u + 7u);
+
+    auto doc = ascpp_json({"batch", file.string(), "--force"});
+    BOOST_TEST(doc.at("published").as_int64() == 3);
+    BOOST_TEST(doc.at("unchanged").as_int64() == 0);
+    doc = ascpp_json({"batch", file.string()});
+    BOOST_TEST(doc.at("published").as_int64() == 0);
+    BOOST_TEST(doc.at("unchanged").as_int64() == 3);
+    BOOST_TEST(doc.at("bytesSent").as_int64() == 0);
+    for (const auto& item : doc.at("items").as_array())
+        BOOST_TEST(item.at("result").at("unchanged").as_bool());
 }
 
 BOOST_AUTO_TEST_CASE(an_unusable_batch_file_exits_2) {

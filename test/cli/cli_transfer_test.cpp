@@ -55,6 +55,25 @@ BOOST_AUTO_TEST_CASE(publish_wait_until_internal_beta_in_json) {
     BOOST_TEST(str(doc, {"assetPack", "id"}) == asset);
     BOOST_TEST(str(doc, {"version", "attributes", "version"}) == "2");
     BOOST_TEST(doc.at("release").is_null());
+    // Version 1 has a manifest and this publish has none: a change.
+    BOOST_TEST(!doc.at("unchanged").as_bool());
+    BOOST_TEST(contains(str(doc, {"comparison"}), "has a MANIFEST"), str(doc, {"comparison"}));
+
+    // The same files again: nothing is sent, version 2 is named.
+    doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Tutorial", "--archive",
+                      pack.string(), "--wait"});
+    BOOST_TEST(doc.at("unchanged").as_bool());
+    BOOST_TEST(!doc.at("versionCreated").as_bool());
+    BOOST_TEST(str(doc, {"version", "attributes", "version"}) == "2");
+    BOOST_TEST(str(doc, {"versionState"}) == "COMPLETE");
+    BOOST_TEST(doc.at("uploads").as_array().empty());
+    BOOST_TEST(doc.at("bytesSent").as_int64() == 0);
+
+    // --force publishes them anyway.
+    doc = ascpp_json({"publish", "--app", app_id, "--identifier", "Tutorial", "--archive",
+                      pack.string(), "--force"});
+    BOOST_TEST(!doc.at("unchanged").as_bool());
+    BOOST_TEST(str(doc, {"version", "attributes", "version"}) == "3");
 }
 
 BOOST_AUTO_TEST_CASE(publish_as_a_table_with_progress_lines) {
@@ -74,8 +93,22 @@ BOOST_AUTO_TEST_CASE(publish_as_a_table_with_progress_lines) {
 
     // Without --wait the version is left processing (or already done), and the command
     // returns after the upload.
-    r = ascpp({"publish", "--app", app_id, "--identifier", "Levels", "--archive", pack.string()});
+    // The same archive again: unchanged, said in the table and on stderr; --verbose says why.
+    r = ascpp({"publish", "--app", app_id, "--identifier", "Levels", "--archive", pack.string(),
+               "--verbose"});
     BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "unchanged: nothing sent"), r.out);
+    BOOST_TEST(contains(r.err, "Levels is unchanged"), r.err);
+    BOOST_TEST(contains(r.err, "the archive matches the SHA-256 of version 1"), r.err);
+    BOOST_TEST(!contains(r.err, "uploading"), r.err);
+
+    // Changed: published without --wait, the command returns after the upload.
+    pack = make_file("Levels.aar", 4 * 1024 * 1024 + 1);
+    r = ascpp({"publish", "--app", app_id, "--identifier", "Levels", "--archive", pack.string(),
+               "--verbose"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.err, "ASSET differs"), r.err);
+    BOOST_TEST(contains(r.out, "(created)"), r.out);
     BOOST_TEST(!contains(r.err, "version: COMPLETE"), r.err);
 }
 

@@ -432,3 +432,78 @@ BOOST_AUTO_TEST_CASE(publishes_an_asset_pack_through_every_state) {
     BOOST_TEST(stats.peak_concurrent_part_uploads == 1u); // the parts went one at a time
     BOOST_TEST_MESSAGE("response bodies checked against the spec so far: " << bodies_checked());
 }
+
+namespace {
+
+std::string hex_to_bytes(const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+// The checksums of `bytes` as a commit sends them: the file's SHA-256 and the composite MD5 of
+// the parts of `part_size`.
+json::value checksums_of(const std::string& bytes, std::size_t part_size) {
+    std::string part_md5s;
+    for (std::size_t off = 0; off < bytes.size(); off += part_size)
+        part_md5s += hex_to_bytes(md5_hex(bytes.substr(off, part_size)));
+    return json::value{{"file", {{"hash", sha256_hex(bytes)}, {"algorithm", "SHA_256"}}},
+                       {"composite", {{"hash", md5_hex(part_md5s)}, {"algorithm", "MD5"}}}};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(committed_checksums_are_read_back_as_sent) {
+    sim_env env;
+    auto pack = env.create_pack("Checked");
+    const std::string bytes = make_bytes(3 * 64 * 1024 + 11, 31);
+    const auto checksums = checksums_of(bytes, env.sim.options().part_size);
+    auto [version, file] = upload_version(env, pack, bytes, checksums);
+    BOOST_TEST(env.wait_for("/v1/backgroundAssetVersions/" + version, state_of, {"COMPLETE"}) ==
+               "COMPLETE");
+    BOOST_TEST(env.sim.stats().checksums_matched == 1u);
+
+    // A GET, the version's file listing, and the version listing with the file included.
+    auto got = get_data(env, "/v1/backgroundAssetUploadFiles/" + file);
+    BOOST_TEST(got.at("attributes").at("sourceFileChecksums") == checksums);
+    auto files = env.api(verb::get,
+                         "/v1/backgroundAssetVersions/" + version + "/backgroundAssetUploadFiles");
+    BOOST_TEST_REQUIRE(files.status == 200u, files.body);
+    BOOST_TEST(files.json().at("data").at(0).at("attributes").at("sourceFileChecksums") ==
+               checksums);
+    auto listed = env.api(verb::get, "/v1/backgroundAssets/" + pack +
+                                         "/versions?filter[state]=COMPLETE,PROCESSING&sort=-"
+                                         "version&limit=1&include=assetFile,manifestFile&fields["
+                                         "backgroundAssetUploadFiles]=assetType,"
+                                         "sourceFileChecksums");
+    BOOST_TEST_REQUIRE(listed.status == 200u, listed.body);
+    auto doc = listed.json().as_object();
+    BOOST_TEST_REQUIRE(doc.at("data").as_array().size() == 1u);
+    BOOST_TEST(related_id(doc.at("data").at(0).as_object(), "assetFile") == file);
+    BOOST_TEST_REQUIRE(doc.at("included").as_array().size() == 1u);
+    auto& included = doc.at("included").at(0).as_object();
+    BOOST_TEST(included.at("id").as_string() == file);
+    BOOST_TEST(included.at("attributes").at("sourceFileChecksums") == checksums);
+    BOOST_TEST(!included.at("attributes").as_object().contains("fileName")); // sparse fields
+
+    // A file committed without checksums has none.
+    auto bare = upload_version(env, pack, make_bytes(1000, 32), std::nullopt);
+    auto bare_file = get_data(env, "/v1/backgroundAssetUploadFiles/" + bare.second);
+    BOOST_TEST(!bare_file.at("attributes").as_object().contains("sourceFileChecksums"));
+}
+
+BOOST_AUTO_TEST_CASE(checksums_can_be_left_out_of_responses) {
+    auto o = test_options();
+    o.return_source_file_checksums = false;
+    sim_env env(o);
+    auto pack = env.create_pack("Unchecked");
+    const std::string bytes = make_bytes(70 * 1024, 33);
+    auto [version, file] = upload_version(env, pack, bytes, checksums_of(bytes, o.part_size));
+    BOOST_TEST(env.wait_for("/v1/backgroundAssetVersions/" + version, state_of, {"COMPLETE"}) ==
+               "COMPLETE");
+    // Still verified at the commit, but not returned.
+    BOOST_TEST(env.sim.stats().checksums_matched == 1u);
+    auto got = get_data(env, "/v1/backgroundAssetUploadFiles/" + file);
+    BOOST_TEST(!got.at("attributes").as_object().contains("sourceFileChecksums"));
+}

@@ -190,6 +190,15 @@ std::size_t parts_of(std::size_t bytes) {
     return (bytes + part_size - 1) / part_size;
 }
 
+// The API requests the simulator received (part PUTs and control calls left out).
+std::uint64_t api_requests_of(const sim::simulator_stats& s) {
+    std::uint64_t n = 0;
+    for (const auto& [op, count] : s.requests)
+        if (op != "upload_part" && op != "sim")
+            n += count;
+    return n;
+}
+
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
     co_await t.async_wait(asio::use_awaitable);
@@ -317,8 +326,10 @@ BOOST_AUTO_TEST_CASE(rerun_after_failed_reservation_continues_the_same_version) 
     BOOST_TEST(e.packs().size() == 1u);
     BOOST_TEST(e.versions_of(packs[0].id).size() == 1u);
 
-    // A later publish of the same pack makes a new version (the previous one is COMPLETE).
-    auto again = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, e.options()));
+    // A later forced publish of the same pack makes a new version (the previous one is COMPLETE).
+    auto forced = e.options();
+    forced.force = true;
+    auto again = e.run(wf::publish(*e.client, {e.app(), "Pack", asset, {}}, forced));
     BOOST_TEST(!again.asset_pack_created);
     BOOST_TEST(again.version_created);
     BOOST_TEST(again.version.id != r.version.id);
@@ -424,6 +435,205 @@ BOOST_AUTO_TEST_CASE(processing_failure_is_reported_with_state_details) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(unchanged_tests)
+
+namespace {
+
+// A pack with a manifest, published once to COMPLETE.
+struct published_pack {
+    fs::path asset, manifest;
+    wf::publish_result first;
+};
+
+published_pack publish_once(env& e, const std::string& identifier, wf::publish_options opts) {
+    published_pack p;
+    p.asset = e.dir.write(identifier + ".aar", make_bytes(2 * part_size + 5, 21));
+    p.manifest =
+        e.dir.write(identifier + "/Manifest.json", R"({"assetPackID":")" + identifier + R"("})");
+    p.first = e.run(wf::publish(*e.client, {e.app(), identifier, p.asset, p.manifest}, opts));
+    BOOST_TEST_REQUIRE(!p.first.unchanged);
+    return p;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(unchanged_pack_sends_nothing_and_creates_nothing) {
+    env e;
+    auto p = publish_once(e, "Same", e.options());
+    BOOST_TEST(p.first.version_state == "COMPLETE");
+    BOOST_TEST(p.first.comparison.find("new asset pack") != std::string::npos, p.first.comparison);
+    const auto before = e.sim.stats();
+    const auto client_before = e.client->stats().requests_sent;
+
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Same", p.asset, p.manifest}, e.options()));
+    const auto after = e.sim.stats();
+    BOOST_TEST(r.unchanged);
+    BOOST_TEST(r.succeeded());
+    BOOST_TEST(!r.version_created);
+    BOOST_TEST(!r.asset_pack_created);
+    BOOST_TEST(r.version.id == p.first.version.id);
+    BOOST_TEST(state_of(r.version) == "COMPLETE");
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(r.uploads.empty());
+    BOOST_TEST(r.bytes_sent == 0u);
+    BOOST_TEST(r.comparison.find("match") != std::string::npos, r.comparison);
+    // Find the pack, read the newest version with its files: no poll for a COMPLETE version.
+    BOOST_TEST(r.api_requests == 2u);
+    BOOST_TEST(e.client->stats().requests_sent - client_before == 2u);
+    BOOST_TEST(api_requests_of(after) - api_requests_of(before) == 2u);
+    BOOST_TEST(after.upload_bytes_received == before.upload_bytes_received);
+    BOOST_TEST(after.parts_received == before.parts_received);
+    BOOST_TEST(e.versions_of(r.asset_pack.id).size() == 1u);
+
+    // Waiting for a release follows the existing version.
+    auto opts = e.options();
+    opts.release = wf::release_target{};
+    auto released =
+        e.run(wf::publish(*e.client, {e.app(), "Same", p.asset, p.manifest}, std::move(opts)));
+    BOOST_TEST(released.unchanged);
+    BOOST_TEST(released.version.id == p.first.version.id);
+    BOOST_TEST_REQUIRE(released.release.has_value());
+    BOOST_TEST(released.release->state == "READY_FOR_TESTING");
+    BOOST_TEST(e.versions_of(r.asset_pack.id).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_archive_is_published) {
+    env e;
+    auto p = publish_once(e, "Arch", e.options());
+    const auto bytes = make_bytes(2 * part_size + 5, 22); // same size, other bytes
+    e.dir.write("Arch.aar", bytes);
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Arch", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.version.id != p.first.version.id);
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(r.comparison.find("ASSET differs") != std::string::npos, r.comparison);
+    BOOST_TEST_REQUIRE(r.uploads.size() == 2u);
+    BOOST_TEST(e.versions_of(r.asset_pack.id).size() == 2u);
+    // The comparison's SHA-256 was committed: the files were not read a second time.
+    BOOST_TEST(r.uploads[1].file_checksum.hex() == hex_digest(EVP_sha256(), bytes));
+    BOOST_TEST(r.uploads[0].stats.bytes_hashed == 0u);
+    BOOST_TEST(r.uploads[1].stats.bytes_hashed == 0u);
+    BOOST_TEST(e.sim.stats().checksums_mismatched == 0u);
+    // Now the newest COMPLETE version holds the new archive: unchanged again.
+    auto again = e.run(wf::publish(*e.client, {e.app(), "Arch", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(again.unchanged);
+    BOOST_TEST(again.version.id == r.version.id);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_manifest_alone_is_published) {
+    env e;
+    auto p = publish_once(e, "Man", e.options());
+    e.dir.write("Man/Manifest.json", R"({"assetPackID":"Man","downloadPolicy":{}})");
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Man", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.comparison.find("MANIFEST differs") != std::string::npos, r.comparison);
+    BOOST_TEST(r.version_state == "COMPLETE");
+
+    // Leaving the manifest out is a change too.
+    auto without = e.run(wf::publish(*e.client, {e.app(), "Man", p.asset, {}}, e.options()));
+    BOOST_TEST(!without.unchanged);
+    BOOST_TEST(without.version_created);
+    BOOST_TEST(without.comparison.find("has a MANIFEST") != std::string::npos, without.comparison);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_previous_version_is_published_again) {
+    env e;
+    sim::fault_rule bad;
+    bad.route = "backgroundAssetUploadFiles_updateInstance";
+    bad.kind = sim::fault_kind::fail_processing;
+    bad.file_name = "Flaky.aar";
+    e.sim.set_faults({bad});
+    auto p = publish_once(e, "Flaky", e.options());
+    BOOST_TEST(p.first.processing_failed);
+    e.sim.clear_faults();
+
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Flaky", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.version.id != p.first.version.id);
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(r.comparison.find("no COMPLETE or PROCESSING version") != std::string::npos,
+               r.comparison);
+}
+
+BOOST_AUTO_TEST_CASE(a_version_still_processing_the_same_files_is_waited_for) {
+    auto o = fast_options();
+    o.version_processing_delay = 4s; // long enough for a loaded machine to compare meanwhile
+    env e(o);
+    auto first_opts = e.options();
+    first_opts.wait_for_processing = false;
+    auto p = publish_once(e, "Slow", first_opts);
+    BOOST_TEST(p.first.version_state.empty());
+    // The archive's commit made the version PROCESSING.
+    BOOST_TEST_REQUIRE(state_of(e.versions_of(p.first.asset_pack.id).front()) == "PROCESSING");
+    const auto bytes_before = e.sim.stats().upload_bytes_received;
+
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Slow", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(r.unchanged);
+    BOOST_TEST(!r.version_created);
+    BOOST_TEST(r.version.id == p.first.version.id);
+    BOOST_TEST(r.comparison.find("PROCESSING") != std::string::npos, r.comparison);
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(state_of(r.version) == "COMPLETE");
+    BOOST_TEST(e.sim.stats().upload_bytes_received == bytes_before);
+    BOOST_TEST(e.versions_of(r.asset_pack.id).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(without_checksums_from_the_service_the_pack_is_published) {
+    auto o = fast_options();
+    o.return_source_file_checksums = false;
+    env e(o);
+    auto p = publish_once(e, "Blind", e.options());
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Blind", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.version_state == "COMPLETE");
+    BOOST_TEST(r.comparison.find("no sourceFileChecksums") != std::string::npos, r.comparison);
+    BOOST_TEST(r.comparison.find("published without comparing") != std::string::npos, r.comparison);
+}
+
+BOOST_AUTO_TEST_CASE(checksums_of_another_algorithm_are_not_compared) {
+    env e;
+    auto md5 = e.options();
+    md5.upload.file_checksum = upload::hash_algorithm::md5;
+    auto p = publish_once(e, "Md5", md5);
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Md5", p.asset, p.manifest}, e.options()));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.comparison.find("is MD5, not SHA_256") != std::string::npos, r.comparison);
+    BOOST_TEST(r.version_state == "COMPLETE");
+}
+
+BOOST_AUTO_TEST_CASE(an_archived_pack_is_not_reported_unchanged) {
+    env e;
+    auto p = publish_once(e, "Old", e.options());
+    e.run(e.client->update_background_asset(p.first.asset_pack.id, true));
+    // The service refuses a version of an archived pack: that error, not "unchanged".
+    BOOST_CHECK_THROW(
+        e.run(wf::publish(*e.client, {e.app(), "Old", p.asset, p.manifest}, e.options())),
+        api::api_error);
+    BOOST_TEST(e.versions_of(p.first.asset_pack.id).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(force_publishes_an_unchanged_pack) {
+    env e;
+    auto p = publish_once(e, "Forced", e.options());
+    auto opts = e.options();
+    opts.force = true;
+    auto r = e.run(wf::publish(*e.client, {e.app(), "Forced", p.asset, p.manifest}, opts));
+    BOOST_TEST(!r.unchanged);
+    BOOST_TEST(r.version_created);
+    BOOST_TEST(r.version.id != p.first.version.id);
+    BOOST_TEST(r.comparison.find("forced") != std::string::npos, r.comparison);
+    BOOST_TEST_REQUIRE(r.uploads.size() == 2u);
+    BOOST_TEST(r.uploads[1].stats.bytes_hashed == fs::file_size(p.asset)); // hashed by the upload
+    BOOST_TEST(r.bytes_sent == fs::file_size(p.asset) + fs::file_size(p.manifest));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(batch_tests)
 
 namespace {
@@ -488,10 +698,64 @@ BOOST_AUTO_TEST_CASE(twenty_packs_under_a_small_global_limit) {
     BOOST_TEST(stats.checksums_matched == 20u);
     // Journals are removed once their publish succeeded.
     BOOST_TEST(fs::is_empty(bo.journal_directory.value()));
-    BOOST_TEST(summary.publish_api_requests == summary.api_requests);
+    BOOST_TEST(summary.publish_api_requests + summary.lookup_api_requests == summary.api_requests);
+    BOOST_TEST(summary.lookup_api_requests == 2u); // one listing per app
     BOOST_TEST_MESSAGE("batch of 20: " << summary.api_requests << " API requests ("
                                        << summary.api_requests / 20.0 << " per pack), peak "
                                        << stats.peak_concurrent_part_uploads << " parts at once");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_again_sends_only_the_changed_packs) {
+    env e;
+    auto entries = make_entries(e, 12, 2 * part_size, "Again");
+    for (std::size_t i = 0; i < entries.size(); i += 3)
+        entries[i].manifest =
+            e.dir.write(entries[i].asset_pack_identifier + "/Manifest.json",
+                        "{\"assetPackID\":\"" + entries[i].asset_pack_identifier + "\"}");
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.max_concurrent_publishes = 4;
+    auto first = e.run(wf::publish_batch(*e.client, entries, bo));
+    BOOST_TEST_REQUIRE(first.succeeded == entries.size());
+    BOOST_TEST(first.unchanged == 0u);
+
+    // Change two archives and one manifest.
+    std::set<std::size_t> changed{1, 5, 6};
+    std::uint64_t changed_bytes = 0;
+    e.dir.write("Again1.aar", make_bytes(2 * part_size, 101));
+    e.dir.write("Again5.aar", make_bytes(2 * part_size + 3, 105));
+    e.dir.write("Again6/Manifest.json", R"({"assetPackID":"Again6","downloadPolicy":{}})");
+    for (auto i : changed) {
+        changed_bytes += fs::file_size(entries[i].asset);
+        if (entries[i].manifest)
+            changed_bytes += fs::file_size(*entries[i].manifest);
+    }
+    const auto before = e.sim.stats();
+    auto second = e.run(wf::publish_batch(*e.client, entries, bo));
+    const auto after = e.sim.stats();
+    BOOST_TEST(second.succeeded == entries.size());
+    BOOST_TEST(second.failed == 0u);
+    BOOST_TEST(second.unchanged == entries.size() - changed.size());
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        BOOST_TEST_CONTEXT("entry " << i) {
+            BOOST_TEST_REQUIRE(second.items[i].result.has_value());
+            BOOST_TEST(second.items[i].result->unchanged == !changed.count(i),
+                       second.items[i].result->comparison);
+        }
+    BOOST_TEST(second.bytes_sent == changed_bytes);
+    BOOST_TEST(after.upload_bytes_received - before.upload_bytes_received == changed_bytes);
+    // The simulator counts what the client counts.
+    BOOST_TEST(api_requests_of(after) - api_requests_of(before) == second.api_requests);
+    BOOST_TEST(second.publish_api_requests + second.lookup_api_requests == second.api_requests);
+    std::uint64_t unchanged_requests = second.lookup_api_requests;
+    for (const auto& item : second.items)
+        if (item.result->unchanged)
+            unchanged_requests += item.result->api_requests;
+    const double per_unchanged = double(unchanged_requests) / double(second.unchanged);
+    BOOST_TEST(per_unchanged <= 2.5);
+    BOOST_TEST_MESSAGE("batch of 12 again, 3 changed: " << second.api_requests << " API requests, "
+                                                        << per_unchanged
+                                                        << " per unchanged pack (lookup included)");
 }
 
 BOOST_AUTO_TEST_CASE(batch_completes_through_faults) {
@@ -630,6 +894,9 @@ BOOST_AUTO_TEST_CASE(cancelled_batch_stops_and_resumes_from_its_journals) {
         // The journal's version had its file committed: it is reported as skipped.
         BOOST_TEST(item.result->skipped_files.size() == 1u);
         BOOST_TEST(item.result->version_state == "COMPLETE");
+        // A resumed publish continues its own version without comparing.
+        BOOST_TEST(!item.result->unchanged);
+        BOOST_TEST(item.result->comparison.find("resuming") != std::string::npos);
     }
     BOOST_TEST(e.sim.stats().checksums_matched == 4u);
     BOOST_TEST(fs::is_empty(bo.journal_directory.value()));

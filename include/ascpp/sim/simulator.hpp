@@ -110,6 +110,11 @@ struct simulator_options {
     std::chrono::seconds max_token_lifetime{1200};
     std::chrono::seconds clock_skew{60};
 
+    // Whether upload files carry the `sourceFileChecksums` (and `sourceFileChecksum`) committed
+    // with them when read. The spec declares them on every read of an upload file; false
+    // emulates a service that leaves them out (the client then cannot tell an unchanged pack).
+    bool return_source_file_checksums = true;
+
     // Page size when a list request has no `limit`.
     std::uint32_t default_page_limit = 50;
 

@@ -45,6 +45,14 @@
 
 namespace ascpp::upload {
 
+// A whole-file checksum computed earlier (publish hashes before it compares), with the file's
+// size and modification time at that moment.
+struct known_checksum {
+    digest value;
+    hash_algorithm algorithm = hash_algorithm::sha_256;
+    journal::file_identity identity;
+};
+
 struct upload_options {
     // Shared concurrency limits; null means limiter::process_default().
     std::shared_ptr<upload::limiter> limiter;
@@ -65,6 +73,9 @@ struct upload_options {
     std::string journal_key;
     // How far the whole-file hashing pass may read ahead of the lowest unsent byte.
     std::uint64_t hash_lead_bytes = 64ull * 1024 * 1024;
+    // The file's checksum, already computed: used instead of the hashing pass when its algorithm
+    // is `file_checksum` and the file still has the same size and modification time.
+    std::optional<known_checksum> known_file_checksum;
     // Whether to commit after the parts are sent (false leaves the reservation uncommitted).
     bool commit = true;
 };
@@ -79,6 +90,7 @@ struct upload_stats {
     std::size_t part_retries = 0;   // part sends repeated after a failure
     std::size_t url_refreshes = 0;  // times fresh operations were fetched after a 403
     std::uint64_t api_requests = 0; // API requests this upload made (refreshes, commit)
+    std::uint64_t bytes_hashed = 0; // read by the whole-file pass (0: known_file_checksum used)
     std::chrono::milliseconds duration{0};
 };
 
@@ -133,6 +145,11 @@ auto async_reserve_and_upload(api::client& client, reserve_request request,
                      reserve_and_upload(client, std::move(request), std::move(options)),
                      std::forward<CompletionToken>(token));
 }
+
+// The digest of the whole file, by the same sequential pass as the upload's, on the hashing pool
+// (one read). Throws upload_error (file_error, file_changed) or operation_aborted.
+asio::awaitable<digest> checksum_file(std::filesystem::path path,
+                                      hash_algorithm algorithm = hash_algorithm::sha_256);
 
 // A validated upload operation (what upload_file sends), exposed for tools and tests.
 struct part_operation {

@@ -74,6 +74,11 @@ struct batch_options {
     // A directory for one resume journal per entry (<app>-<identifier>.journal); none: no
     // journals.
     std::optional<std::filesystem::path> journal_directory;
+    // The packs are looked up before the publishes start, with one listing request (filter
+    // [assetPackIdentifier]) per app and per this many identifiers, instead of one per pack.
+    // Apple documents no limit on the number of values of a filter; 50 keeps the URL short. 0:
+    // each publish looks its pack up itself.
+    std::size_t identifiers_per_lookup = 50;
 };
 
 struct batch_item {
@@ -85,7 +90,8 @@ struct batch_item {
 
 struct batch_summary {
     std::vector<batch_item> items; // in the order of the entries
-    std::size_t succeeded = 0;
+    std::size_t succeeded = 0;     // published or unchanged
+    std::size_t unchanged = 0;     // succeeded without a new version (publish_result::unchanged)
     std::size_t failed = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_resumed = 0;
@@ -93,7 +99,12 @@ struct batch_summary {
     // the publishes account for.
     std::uint64_t api_requests = 0;
     std::uint64_t publish_api_requests = 0;
+    // The requests of the shared pack lookup (batch_options::identifiers_per_lookup).
+    std::uint64_t lookup_api_requests = 0;
     std::chrono::milliseconds duration{0};
+
+    // Entries that made a new version (or continued one).
+    std::size_t published() const noexcept { return succeeded - unchanged; }
 };
 
 // Never throws for a failed entry (it is in the summary); throws only when cancelled

@@ -9,6 +9,12 @@
 //   4. optionally wait until the version is processed (COMPLETE, or FAILED with its
 //      stateDetails in the result) and until its release in a channel reaches a state.
 //
+// Before step 2 (unless publish_options::force), the archive and the manifest are hashed
+// (SHA-256, one read each on the hashing pool) and compared with the `sourceFileChecksums` of the
+// newest version that is COMPLETE or PROCESSING (one request: the version listing with its
+// assetFile and manifestFile included). When both match, nothing is created or sent: the result
+// is `unchanged` and names that version, and the waits of step 4 follow it.
+//
 // Steps 1-3 look before they create, so a step that failed on a server error or a dropped
 // connection is run again (publish_options::reconcile_rounds) without making duplicates.
 //
@@ -39,6 +45,12 @@ struct publish_request {
     std::filesystem::path asset;
     // The manifest, uploaded first as the version's MANIFEST when the service asks for one.
     std::optional<std::filesystem::path> manifest;
+    // The asset pack, when the caller has read it already (a batch looks many packs up with one
+    // request): publish then neither looks for nor creates it.
+    std::optional<api::background_asset> asset_pack;
+    // The caller looked for the pack and found none: publish creates it without looking first
+    // (and looks when the create finds the identifier taken, or may have half-happened).
+    bool asset_pack_absent = false;
 };
 
 // How far a publish waits after the upload.
@@ -71,6 +83,12 @@ struct publish_options {
     // `reconcile_delay`, then of twice that.
     unsigned reconcile_rounds = 2;
     std::chrono::milliseconds reconcile_delay{1000};
+    // Publish even when the newest COMPLETE or PROCESSING version already holds the same archive
+    // and manifest. Off (the default): the files' SHA-256 are compared with that version's
+    // sourceFileChecksums first, and an unchanged pack is neither uploaded nor given a version.
+    // Where the service returns no checksums, or not SHA_256 ones, the pack is published
+    // (publish_result::comparison says why).
+    bool force = false;
 };
 
 struct publish_result {
@@ -82,8 +100,15 @@ struct publish_result {
     // is listed in `skipped_files` instead.
     std::vector<upload::upload_result> uploads;
     std::vector<std::string> skipped_files;
+    // Nothing was created or sent: `version` is the newest COMPLETE or PROCESSING version, which
+    // already holds the same archive and manifest (by their SHA-256 in sourceFileChecksums).
+    bool unchanged = false;
+    // What the comparison before publishing found, in a sentence: why the pack is unchanged,
+    // which file differs, or why no comparison was made (forced, no checksums ...).
+    std::string comparison;
 
-    // Processing: the version's final state when waited for (COMPLETE or FAILED), else empty.
+    // Processing: the version's final state when waited for (COMPLETE or FAILED), else empty
+    // (an unchanged pack whose version is COMPLETE already: COMPLETE).
     std::string version_state;
     // Whether processing failed; then `state_details` says why.
     bool processing_failed = false;

@@ -220,6 +220,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--threads", o.threads, "Threads serving requests")->capture_default_str();
     app.add_flag("--no-shuffle", no_shuffle, "List upload operations in part order");
+    bool hide_checksums = false;
+    app.add_flag("--no-checksums-in-responses", hide_checksums,
+                 "Leave sourceFileChecksums out of upload files when they are read (a service "
+                 "that does not return them)");
     app.add_option("--info-file", info_file,
                    "Write {apiUrl, uploadUrl, controlUrl, caFile, keys} as JSON to this file "
                    "once listening (for scripts)");
@@ -263,6 +267,7 @@ int main(int argc, char** argv) {
         for (auto& f : faults)
             o.faults.push_back(parse_fault(f));
         o.shuffle_upload_operations = !no_shuffle;
+        o.return_source_file_checksums = !hide_checksums;
         if (o.default_page_limit < 1 || o.default_page_limit > 200)
             throw CLI::ValidationError("--page-limit must be from 1 to 200");
         if (o.rate_limit < 1)
