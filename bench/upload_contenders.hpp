@@ -46,8 +46,8 @@ void split_parts(const fs::path& file, const fs::path& dir,
 // limiter of `conc`.
 run_figures upload_ascpp(bench_env& env, const upload_set& set, std::size_t conc);
 // One `curl --parallel` process for every part of every file of the set (split_parts first).
-// `hashing`: with `sha256sum` of the files and `md5sum` of the parts running beside it, the
-// checksums a commit needs, as a curl user would compute them.
+// `hashing`: with `openssl dgst -sha256` of the files and `openssl dgst -md5` of the parts
+// running beside it, the checksums a commit needs, as a curl user would compute them.
 run_figures upload_curl(bench_env& env, const upload_set& set, const fs::path& dir,
                         std::size_t conc, bool hashing);
 // One python3-aiohttp process: every part of every file of the set, `conc` at a time.

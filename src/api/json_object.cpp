@@ -20,14 +20,21 @@ const json::object& empty_object() {
 } // namespace
 
 json_object::json_object() noexcept = default;
+// Every copy is made on the default memory resource: an object parsed with a short-lived
+// resource (a monotonic buffer) must not leave models pointing into it.
 json_object::json_object(json::object object)
-    : object_(object.empty() ? nullptr : std::make_unique<json::object>(std::move(object))) {}
+    : object_(object.empty()
+                  ? nullptr
+                  : std::make_unique<json::object>(std::move(object), json::storage_ptr())) {}
 json_object::json_object(const json_object& other)
-    : object_(other.object_ ? std::make_unique<json::object>(*other.object_) : nullptr) {}
+    : object_(other.object_ ? std::make_unique<json::object>(*other.object_, json::storage_ptr())
+                            : nullptr) {}
 json_object::json_object(json_object&& other) noexcept = default;
 json_object& json_object::operator=(const json_object& other) {
     if (this != &other)
-        object_ = other.object_ ? std::make_unique<json::object>(*other.object_) : nullptr;
+        object_ = other.object_
+                      ? std::make_unique<json::object>(*other.object_, json::storage_ptr())
+                      : nullptr;
     return *this;
 }
 json_object& json_object::operator=(json_object&& other) noexcept = default;

@@ -121,6 +121,31 @@ client_options sanitized(client_options o) {
 
 } // namespace
 
+namespace {
+// Moves TLS_AES_128_GCM_SHA256 to the front of the TLS 1.3 suites the configuration allows
+// (OpenSSL's defaults, or a system policy's): as safe for this use, and cheaper per byte than
+// AES-256-GCM (3.0 against 2.6 GB/s on 16 KiB records, openssl speed, 2026-12-01). A server that
+// honours the client's order picks it. Nothing is added that the configuration left out.
+void prefer_aes_128_gcm(SSL_CTX* ctx) {
+    const std::string preferred = "TLS_AES_128_GCM_SHA256";
+    std::string others;
+    bool allowed = false;
+    const auto* ciphers = SSL_CTX_get_ciphers(ctx);
+    for (int i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+        if (std::string_view(SSL_CIPHER_get_version(c)) != "TLSv1.3")
+            continue;
+        const std::string name = SSL_CIPHER_get_name(c);
+        if (name == preferred)
+            allowed = true;
+        else
+            others += ":" + name;
+    }
+    if (allowed)
+        SSL_CTX_set_ciphersuites(ctx, (preferred + others).c_str());
+}
+} // namespace
+
 struct client::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, client_options opts)
         : executor(std::move(ex)), options(sanitized(std::move(opts))),
@@ -128,12 +153,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         tls_context.set_options(asio::ssl::context::default_workarounds |
                                 asio::ssl::context::no_compression);
         SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
-        // The TLS 1.3 suites OpenSSL offers by default, AES-128-GCM first: as safe for this use,
-        // and cheaper per byte than AES-256-GCM (3.0 against 2.6 GB/s on 16 KiB records, openssl
-        // speed, 2026-12-01). A server that honours the client's order picks it.
-        SSL_CTX_set_ciphersuites(tls_context.native_handle(),
-                                 "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
-                                 "TLS_CHACHA20_POLY1305_SHA256");
+        prefer_aes_128_gcm(tls_context.native_handle());
         error_code ec;
         // A machine without a system store can still trust ca_file.
         tls_context.set_default_verify_paths(ec);

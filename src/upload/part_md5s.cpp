@@ -114,8 +114,31 @@ private:
     }
 
     asio::awaitable<void> run() {
-        md5_multi md5;
         std::array<lane, md5_multi::lanes> lanes;
+        std::exception_ptr failure;
+        try {
+            co_await hash_until_idle(lanes);
+            co_return;
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        // Something beyond one part's reading failed (an allocation): fail the parts taken and
+        // those waiting, so no get() waits for ever, and let the next hash_part start afresh.
+        for (auto& l : lanes)
+            if (l.part)
+                l.part->set_failure(failure);
+        std::deque<std::shared_ptr<part_md5>> queued;
+        {
+            std::lock_guard lock(mutex_);
+            queued.swap(queue_);
+            running_ = false;
+        }
+        for (auto& p : queued)
+            p->set_failure(failure);
+    }
+
+    asio::awaitable<void> hash_until_idle(std::array<lane, md5_multi::lanes>& lanes) {
+        md5_multi md5;
         std::vector<unsigned char> buffer(md5_multi::lanes * chunk_size);
         std::array<std::span<const unsigned char>, md5_multi::lanes> chunks{};
         for (;;) {

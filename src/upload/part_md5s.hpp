@@ -5,7 +5,8 @@
 // do about as much as eight cores of serial MD5, and a batch of small files fills the lanes as
 // well as one big file does. The parts in flight are the ones being sent, so what the hasher
 // reads is in the page cache already. The sender compares the host's ETag with the MD5 when the
-// part is acknowledged, and waits only if the hasher is behind.
+// part is acknowledged, waiting only if the hasher is behind, and keeps its limiter permit until
+// then: the hasher's backlog stays within the limiter's bound.
 #pragma once
 
 #include <ascpp/upload/detail/wait_queue.hpp>

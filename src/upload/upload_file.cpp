@@ -377,18 +377,23 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
             attempt_failed();
             throw;
         }
+        // The hasher read these bytes from the file: a matching ETag says the host stored exactly
+        // them. Taken before the permit goes, so the hasher's backlog stays within the limiter's
+        // bound (and what it reads is what is being sent, still in the page cache).
+        digest part_md5;
+        if (response && response->ok())
+            part_md5 = co_await part.md5_job->get();
         permit.release();
 
         if (response) {
             if (response->ok()) {
-                // The part pass hashed these bytes from the file: a matching ETag says the host
-                // stored exactly them.
-                digest part_md5 = co_await part.md5_job->get();
                 auto etag = response->header("ETag");
                 digest claimed = digest_from_hex(etag, 16);
                 if (!etag.empty() && claimed.size == 16 && claimed != part_md5) {
-                    // The host stored other bytes than we hashed: send the part again.
+                    // The host stored other bytes than we hashed: send the part again, and hash
+                    // it again (the file may have changed; the final identity check says so).
                     etag_mismatch = true;
+                    part.md5_job.reset();
                     last_failure = "the ETag the upload host returned is not the MD5 of the part";
                     attempt_failed();
                 } else {
@@ -595,7 +600,8 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     // reading it again; otherwise one pass hashes the file while the parts are sent.
     const auto& known = c.options.known_file_checksum;
     if (known && known->algorithm == c.options.file_checksum && known->value.size &&
-        known->identity.size == c.identity.size && known->identity.mtime_ns == c.identity.mtime_ns)
+        known->identity.path == c.identity.path && known->identity.size == c.identity.size &&
+        known->identity.mtime_ns == c.identity.mtime_ns)
         c.file_digest = known->value;
     else
         c.hash = std::make_shared<detail::file_hash_pass>(

@@ -6,6 +6,7 @@
 #include <ascpp/upload/detail/task_group.hpp>
 #include <ascpp/workflow/batch.hpp>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -78,7 +79,12 @@ asio::awaitable<void> look_up_packs(api::client& client, const std::vector<batch
                                       std::move(pack));
                 listed = true;
             } catch (const api::api_error&) {
-            } catch (const http::transport_error&) {
+            } catch (const http::transport_error& e) {
+                // A failed lookup leaves the packs to be looked up one by one; a cancelled one
+                // ends the batch.
+                if (e.code() == http::errc::cancelled ||
+                    e.code() == boost::asio::error::operation_aborted)
+                    throw;
             }
             complete = complete && listed;
         }

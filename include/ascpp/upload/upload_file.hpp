@@ -11,10 +11,10 @@
 //  - sends every operation in parallel, streamed from the file by byte range, under the shared
 //    limiter (global and per-host limits), with the exact method, URL and requestHeaders, and
 //    never the API token;
-//  - hashes as it goes: each part's MD5 in the chunk observer of its PUT (checked against the
-//    ETag the host returns), the whole file's SHA-256 (or MD5) by one sequential pass on the
-//    hashing pool that runs alongside the sends (docs/library.md, "Upload a file", explains the
-//    design);
+//  - hashes off the io thread, alongside the sends: each part's MD5 by the process-wide part
+//    hasher, eight parts at once (checked against the ETag the host returns), the whole file's
+//    SHA-256 (or MD5) by one sequential pass, both on the hashing pool (docs/library.md, "Upload
+//    a file", explains the design);
 //  - retries a part with capped exponential backoff and jitter on 5xx, 408, 429, timeouts and
 //    dropped connections; on a 403 (expired URL) re-reads the upload file for fresh operations;
 //  - records acknowledged parts in the journal, if one is given, and skips the parts a previous
