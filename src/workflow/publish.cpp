@@ -548,7 +548,7 @@ struct publisher {
                 // Not reported as unchanged: the service's refusal says what is wrong.
                 result.comparison = "the asset pack is archived: not compared";
             else
-                co_await compare_with_newest();
+                co_await reconciled(&publisher::compare_with_newest);
         }
         if (result.unchanged) {
             co_return co_await follow_unchanged(started);
