@@ -77,12 +77,31 @@ std::string encode_segment(std::string_view s) {
     return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
-// Retry-After: delta-seconds or an HTTP-date.
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
+std::string_view trimmed(std::string_view v) {
     while (!v.empty() && v.front() == ' ')
         v.remove_prefix(1);
     while (!v.empty() && v.back() == ' ')
         v.remove_suffix(1);
+    return v;
+}
+
+// An HTTP-date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view v) {
+    v = trimmed(v);
+    if (v.empty())
+        return std::nullopt;
+    std::tm tm{};
+    std::istringstream in{std::string(v)};
+    in.imbue(std::locale::classic());
+    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
+    if (in.fail())
+        return std::nullopt;
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// Retry-After: delta-seconds or an HTTP-date.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
+    v = trimmed(v);
     if (v.empty())
         return std::nullopt;
     if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -90,14 +109,10 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v) {
             return std::chrono::hours(24);
         return std::chrono::seconds(std::stoll(std::string(v)));
     }
-    std::tm tm{};
-    std::istringstream in{std::string(v)};
-    in.imbue(std::locale::classic());
-    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-    if (in.fail())
+    auto when = parse_http_date(v);
+    if (!when)
         return std::nullopt;
-    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto delta = when - std::chrono::system_clock::now();
+    auto delta = *when - std::chrono::system_clock::now();
     if (delta < 0s)
         return 0ms;
     return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
@@ -258,6 +273,17 @@ struct client::impl {
         return req;
     }
 
+    void correct_clock(const http::response& resp) {
+        auto server = parse_http_date(resp.header("date"));
+        if (!server)
+            return;
+        auto offset =
+            std::chrono::round<std::chrono::seconds>(*server - std::chrono::system_clock::now());
+        // Within a minute the token's backdating already copes; beyond a day it is no clock.
+        if (std::chrono::abs(offset) > 60s && std::chrono::abs(offset) < 24h)
+            tokens->set_clock_offset(offset);
+    }
+
     // Sends one API request with auth, budget, retries and error mapping. Returns a 2xx response.
     asio::awaitable<http::response> execute(std::string operation, verb method,
                                             boost::urls::url url, std::optional<std::string> body) {
@@ -295,8 +321,11 @@ struct client::impl {
                     co_return resp;
 
                 if (resp.status == 401 && !renewed_after_401 && attempt < max_attempts) {
-                    // A token rejected once (clock skew, key just registered): sign a fresh one.
+                    // A token rejected once (clock skew, key just registered): sign a fresh one,
+                    // dated by the API's clock when the Date header shows this machine's is off
+                    // by more than the token's backdating covers.
                     renewed_after_401 = true;
+                    correct_clock(resp);
                     tokens->invalidate();
                     continue;
                 }

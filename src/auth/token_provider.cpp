@@ -47,9 +47,11 @@ struct token_provider::impl {
     std::mutex mutex;
     std::optional<token> cached; // guarded by mutex
     std::uint64_t signed_count = 0;
+    std::chrono::seconds clock_offset{0}; // guarded by mutex
 
+    // The API's time: this machine's clock corrected by what the API's Date header said.
     std::chrono::system_clock::time_point now() const {
-        return options.clock ? options.clock() : std::chrono::system_clock::now();
+        return (options.clock ? options.clock() : std::chrono::system_clock::now()) + clock_offset;
     }
 };
 
@@ -93,6 +95,19 @@ token token_provider::current() {
 
 std::string token_provider::authorization() {
     return "Bearer " + current().value;
+}
+
+void token_provider::set_clock_offset(std::chrono::seconds offset) {
+    std::lock_guard lock(impl_->mutex);
+    if (offset != impl_->clock_offset) {
+        impl_->clock_offset = offset;
+        impl_->cached.reset();
+    }
+}
+
+std::chrono::seconds token_provider::clock_offset() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->clock_offset;
 }
 
 void token_provider::invalidate() {

@@ -7,6 +7,8 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 
 namespace ascpp::sim {
 
@@ -690,6 +692,23 @@ std::vector<std::string> path_segments(boost::urls::url_view u) {
 
 } // namespace
 
+namespace {
+// IMF-fixdate, as the Date header carries it.
+std::string http_date(sys_time t) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char out[40];
+    std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                  tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    return out;
+}
+} // namespace
+
 response_type error_response(const api_error& e, unsigned version, bool keep_alive) {
     response_type res{static_cast<http::status>(e.status), version};
     res.set(http::field::content_type, "application/json");
@@ -705,6 +724,8 @@ api_outcome handle_api_request(service& svc, const request_type& req) {
     std::string rate_header;
     auto finish = [&](unsigned status, const json::object& body) {
         response_type res{static_cast<http::status>(status), req.version()};
+        res.set(http::field::date,
+                http_date(std::chrono::system_clock::now() + svc.options.clock_offset));
         res.set(http::field::content_type, "application/json");
         res.keep_alive(keep_alive);
         if (!rate_header.empty())
@@ -731,7 +752,7 @@ api_outcome handle_api_request(service& svc, const request_type& req) {
     auto route = match_route(req.method(), path_segments(*target));
     svc.stats.request(route.operation.empty() ? "unknown" : route.operation);
 
-    sys_time now = std::chrono::system_clock::now();
+    sys_time now = std::chrono::system_clock::now() + svc.options.clock_offset;
     auto verdict = svc.keys.verify(req[http::field::authorization],
                                    std::string_view(req.method_string()), target_text, now);
     if (!verdict.ok()) {

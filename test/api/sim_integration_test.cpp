@@ -292,6 +292,27 @@ BOOST_AUTO_TEST_CASE(publish_flow_through_all_seventeen_operations) {
     BOOST_TEST(c.rate_limit().last.has_value());
 }
 
+// This machine's clock 10 minutes fast (the simulator's 10 minutes behind): the first token is
+// "issued in the future" and refused; the client reads the API's Date header, dates the next
+// token by the API's clock, and every later request goes through with it.
+BOOST_AUTO_TEST_CASE(a_wrong_clock_is_corrected_from_the_date_header) {
+    sim::simulator_options o;
+    o.clock_offset = -std::chrono::minutes(10);
+    sim::simulator s(o);
+    const std::string app_id = s.options().app_ids.at(0);
+    auto key = s.create_api_key();
+    runner rt;
+    api::client c(rt.io.get_executor(), config_for(s, key));
+    rt.run(c.create_background_asset(app_id, "skewed"));
+    auto offset = c.tokens().clock_offset();
+    BOOST_TEST((offset <= -std::chrono::seconds(590) && offset >= -std::chrono::seconds(610)),
+               offset.count() << " s");
+    for (int i = 0; i < 3; ++i)
+        rt.run(c.list_background_assets(app_id));
+    BOOST_TEST(s.stats().unauthorized == 1u);
+    BOOST_TEST(c.tokens().tokens_signed() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(paging_over_the_simulator) {
     sim::simulator s;
     const std::string app_id = s.options().app_ids.at(0);

@@ -60,6 +60,11 @@ public:
     std::string authorization();
     // Drops the cached token, so the next call signs a new one (e.g. after a 401).
     void invalidate();
+    // How far the API's clock is ahead of this machine's (negative: behind). Tokens are dated by
+    // the API's clock from now on; a change drops the cached token. api::client sets it from
+    // the Date header of a 401, so a machine whose clock is wrong still gets accepted tokens.
+    void set_clock_offset(std::chrono::seconds offset);
+    std::chrono::seconds clock_offset() const;
 
     // How many tokens were signed so far.
     std::uint64_t tokens_signed() const;

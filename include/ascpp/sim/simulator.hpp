@@ -109,6 +109,9 @@ struct simulator_options {
     // JWT checks.
     std::chrono::seconds max_token_lifetime{1200};
     std::chrono::seconds clock_skew{60};
+    // How far the simulator's clock is ahead of this machine's (negative: behind): what a client
+    // with a wrong clock sees. The API's responses carry it in their Date header, as Apple's do.
+    std::chrono::seconds clock_offset{0};
 
     // Whether upload files carry the `sourceFileChecksums` (and `sourceFileChecksum`) committed
     // with them when read. The spec declares them on every read of an upload file; false
