@@ -197,6 +197,10 @@ int run(int argc, const char* const* argv) {
         return code;
     }
     if (inv.global.verbose) {
+        if (auto off = client->tokens().clock_offset(); off.count() != 0)
+            std::cerr << "ascpp: this machine's clock is " << std::abs(off.count()) << " s "
+                      << (off.count() > 0 ? "behind" : "ahead of")
+                      << " the API's (its Date header); tokens were dated by the API's clock\n";
         auto s = client->stats();
         std::cerr << "ascpp: " << s.requests_sent << " API request"
                   << (s.requests_sent == 1 ? "" : "s") << " (" << s.retries << " retried, "
