@@ -8,6 +8,7 @@
 #include <ascpp/workflow/state_watcher.hpp>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 
 #include <stdexcept>
 
@@ -38,6 +39,9 @@ public:
 boost::system::error_code classify(const std::exception_ptr& e, diagnostics* d) {
     try {
         std::rethrow_exception(e);
+    } catch (const asio::multiple_exceptions& m) {
+        // Parallel waits that failed together: the first failure says what happened.
+        return classify(m.first_exception(), d);
     } catch (const api::api_error& x) {
         if (d) {
             d->message = x.what();

@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -540,9 +541,16 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 co_await e.done.async_wait_unless(done, asio::use_awaitable);
             } else {
                 timer.expires_at(deadline);
-                auto winner = co_await (e.done.async_wait_unless(done, asio::use_awaitable) ||
-                                        timer.async_wait(asio::use_awaitable));
-                if (winner.index() == 1)
+                std::size_t winner = 0;
+                try {
+                    auto w = co_await (e.done.async_wait_unless(done, asio::use_awaitable) ||
+                                       timer.async_wait(asio::use_awaitable));
+                    winner = w.index();
+                } catch (const asio::multiple_exceptions& both) {
+                    // One cancellation ended both waits: report it once, as operation_aborted.
+                    std::rethrow_exception(both.first_exception());
+                }
+                if (winner == 1)
                     co_return nullptr;
             }
             waited = true;
