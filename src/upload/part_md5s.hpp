@@ -1,12 +1,12 @@
 // The MD5 of each part, computed on the hashing pool instead of the io thread that sends it.
 //
-// A part's MD5 is asked for when its send starts, and the process-wide hasher reads and hashes
-// up to md5_multi::lanes parts side by side, whichever uploads they belong to: eight AVX2 lanes
-// do about as much as eight cores of serial MD5, and a batch of small files fills the lanes as
-// well as one big file does. The parts in flight are the ones being sent, so what the hasher
-// reads is in the page cache already. The sender compares the host's ETag with the MD5 when the
-// part is acknowledged, waiting only if the hasher is behind, and keeps its limiter permit until
-// then: the hasher's backlog stays within the limiter's bound.
+// A part's MD5 is asked for when its send starts, together with the next parts of its upload
+// (parts_hashed_together), and the process-wide hasher reads and hashes up to md5_multi::lanes
+// parts side by side, whichever uploads they belong to: eight AVX2 lanes do about as much as
+// eight cores of serial MD5, and a batch of small files fills the lanes as well as one big file
+// does. The parts hashed are being sent or about to be, so what the hasher reads stays in the
+// page cache for the sends. The sender compares the host's ETag with the MD5 when the part is
+// acknowledged, waiting only if the hasher is behind.
 #pragma once
 
 #include <ascpp/upload/detail/wait_queue.hpp>
@@ -45,6 +45,12 @@ private:
     std::exception_ptr failure_;
     wait_queue done_;
 };
+
+// How many parts of one upload are handed to the hasher together. A part asked for alone would
+// often be hashed alone (the hasher is faster than the sends), by the serial kernel or by eight
+// lanes of which one is fed; asking for the next parts with it keeps the lanes full even at
+// concurrency 1. Two batches of lanes: the second fills while the first finishes.
+inline constexpr std::size_t parts_hashed_together = 16;
 
 // Starts hashing bytes [offset, offset + length) of `path` on the process-wide hasher.
 std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,

@@ -172,7 +172,7 @@ struct part_state {
     bool done = false;
     bool resumed = false;
     digest md5;
-    // Asked for when the part is first sent; its retries reuse it.
+    // Asked for when the part, or one shortly before it, is first sent; its retries reuse it.
     std::shared_ptr<detail::part_md5> md5_job;
     unsigned refreshes = 0;
 };
@@ -323,6 +323,22 @@ void advance_frontier(upload_context& c) {
                                                                : c.identity.size);
 }
 
+// Hands part `index` to the hasher if it is not there yet, and with it the next parts still to
+// send, up to detail::parts_hashed_together: they are read ahead of their sends (and stay in the
+// page cache for them), and the hasher's backlog stays bounded by that batch per upload.
+void hash_parts_from(upload_context& c, std::size_t index) {
+    if (c.parts[index].md5_job)
+        return;
+    std::size_t queued = 0;
+    for (std::size_t i = index; i < c.parts.size() && queued < detail::parts_hashed_together; ++i) {
+        auto& p = c.parts[i];
+        if (p.done || p.md5_job)
+            continue;
+        p.md5_job = detail::hash_part(c.path, p.op.offset, p.op.length);
+        ++queued;
+    }
+}
+
 asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
     auto& part = c.parts[index];
     const auto& retry = c.options.retry;
@@ -333,8 +349,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         const part_operation op = part.op; // a refresh may replace part.op meanwhile
         const auto generation = c.refresh_generation.load();
         auto permit = co_await c.lim->async_acquire(origin_of(op.url), asio::use_awaitable);
-        if (!part.md5_job)
-            part.md5_job = detail::hash_part(c.path, op.offset, op.length);
+        hash_parts_from(c, index);
 
         std::uint64_t counted = 0;
         http::request req;
@@ -378,8 +393,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
             throw;
         }
         // The hasher read these bytes from the file: a matching ETag says the host stored exactly
-        // them. Taken before the permit goes, so the hasher's backlog stays within the limiter's
-        // bound (and what it reads is what is being sent, still in the page cache).
+        // them. Taken before the permit goes: a part whose MD5 is behind holds its place.
         digest part_md5;
         if (response && response->ok())
             part_md5 = co_await part.md5_job->get();
