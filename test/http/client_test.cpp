@@ -641,6 +641,48 @@ BOOST_AUTO_TEST_CASE(a_one_gib_sparse_file_range_arrives_byte_exact_in_bounded_c
     BOOST_TEST(grown_kib < allowed_kib);
 }
 
+// A file body's records bypass the TLS stream's own buffers (tls_bulk_write.hpp); the stream
+// must find its state as it left it, so string bodies, file bodies and reads keep alternating
+// on one connection.
+BOOST_AUTO_TEST_CASE(file_and_string_bodies_alternate_on_one_tls_connection) {
+    temp_dir dir;
+    const auto file = dir.path / "body.bin";
+    std::string content(700 * 1024 + 3, '\0');
+    std::mt19937 rng(7);
+    for (auto& ch : content)
+        ch = static_cast<char>(rng());
+    {
+        std::ofstream out(file, std::ios::binary);
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    }
+    test_server server(tls_server_options());
+    io_threads io;
+    auto options = trusting_options();
+    options.file_chunk_size = 64 * 1024; // eleven chunks, the last one short
+    http::client client(io.ioc.get_executor(), options);
+    for (int round = 0; round < 3; ++round) {
+        http::request put = get(server.url("/upload/file-" + std::to_string(round)));
+        put.method = bhttp::verb::put;
+        put.body = http::file_range{file, static_cast<std::uint64_t>(round), content.size() - 5};
+        BOOST_TEST(client.async_send(std::move(put), asio::use_future).get().status == 200u);
+        http::request post = get(server.url("/text-" + std::to_string(round)));
+        post.method = bhttp::verb::post;
+        post.body = std::string("after the file body ") + std::to_string(round);
+        BOOST_TEST(client.async_send(std::move(post), asio::use_future).get().status == 200u);
+    }
+    auto seen = server.requests();
+    BOOST_REQUIRE(seen.size() == 6u);
+    for (int round = 0; round < 3; ++round) {
+        const auto& file_request = seen[static_cast<std::size_t>(2 * round)];
+        BOOST_TEST(file_request.body ==
+                   content.substr(static_cast<std::size_t>(round), content.size() - 5));
+        BOOST_TEST(seen[static_cast<std::size_t>(2 * round + 1)].body ==
+                   "after the file body " + std::to_string(round));
+    }
+    BOOST_TEST(client.stats().connections_opened == 1u);
+    BOOST_TEST(client.stats().connections_reused == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(file_range_problems_are_file_errors_before_any_connection) {
     temp_dir dir;
     const auto file = dir.path / "small.bin";
