@@ -35,16 +35,14 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::uint16_t effective_port(const boost::urls::url_view& u) {
-    if (u.has_port())
-        return u.port_number();
-    return lower(u.scheme()) == "http" ? 80 : 443;
-}
-
-// "scheme://host:port", the unit the token is confined to.
+// The unit the token is confined to (http::origin_name), or the URL itself when it has none: such
+// a URL matches no origin.
 std::string origin_of(const boost::urls::url_view& u) {
-    return lower(u.scheme()) + "://" + lower(u.encoded_host_address()) + ":" +
-           std::to_string(effective_port(u));
+    try {
+        return http::origin_name(u);
+    } catch (const http::transport_error&) {
+        return std::string(u.buffer());
+    }
 }
 
 // Links from the server should be valid URIs, but a raw '[' in `filter[...]` is common; encode

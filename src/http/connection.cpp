@@ -429,7 +429,10 @@ attempt_error io_failure(error_code ec, const char* step, const attempt_args& a,
     return {errc::connection_closed, where + ": " + ec.message(), !got_some};
 }
 
-origin origin_of(const boost::urls::url& url, const client_options& options) {
+namespace {
+
+// Scheme, host and port, named and checked; the route and the plain-http policy are the caller's.
+origin parse_origin(const boost::urls::url_view& url) {
     origin o;
     switch (url.scheme_id()) {
     case boost::urls::scheme::https:
@@ -474,7 +477,13 @@ origin origin_of(const boost::urls::url& url, const client_options& options) {
     o.name = std::string(o.tls ? "https://" : "http://") + bracketed + ":" + std::to_string(o.port);
     o.host_header = o.port == default_port ? bracketed : bracketed + ":" + std::to_string(o.port);
     o.key = o.name;
+    return o;
+}
 
+} // namespace
+
+origin origin_of(const boost::urls::url& url, const client_options& options) {
+    origin o = parse_origin(url);
     if (!o.tls && !options.allow_plain_http && !is_loopback(o.host, o.host_is_ip))
         throw transport_error(errc::insecure_scheme,
                               o.name + ": plain http:// is only allowed to loopback addresses "
@@ -540,3 +549,11 @@ asio::awaitable<attempt_result> run_attempt(connection& c, bool fresh, attempt_a
 }
 
 } // namespace ascpp::http::detail
+
+namespace ascpp::http {
+
+std::string origin_name(const boost::urls::url_view& url) {
+    return detail::parse_origin(url).name;
+}
+
+} // namespace ascpp::http

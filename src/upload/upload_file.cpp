@@ -38,18 +38,17 @@ bool has_line_break(std::string_view s) {
     return s.find_first_of("\r\n") != std::string_view::npos;
 }
 
+// The limiter's host: the origin as the transport's pools name it, so one host is one host to
+// both. A URL without one is refused by validate_operations before any part is sent.
 std::string origin_of(const std::string& url) {
     auto u = boost::urls::parse_absolute_uri(url);
     if (!u)
         return url;
-    std::string o(u->scheme());
-    o += "://";
-    o += u->encoded_host();
-    if (u->has_port()) {
-        o += ':';
-        o += u->port();
+    try {
+        return http::origin_name(*u);
+    } catch (const http::transport_error&) {
+        return url;
     }
-    return o;
 }
 
 [[noreturn]] void invalid(std::size_t index, const api::delivery_file_upload_operation& op,

@@ -543,6 +543,22 @@ BOOST_AUTO_TEST_CASE(unresolvable_and_refusing_hosts_are_told_apart) {
                what);
 }
 
+// One name per origin wherever origins are compared: the pools, the limiter's hosts and the
+// token's confinement must agree on case and default ports.
+BOOST_AUTO_TEST_CASE(an_origin_has_one_name) {
+    auto name = [](const char* text) {
+        return http::origin_name(*boost::urls::parse_absolute_uri(text));
+    };
+    BOOST_TEST(name("HTTPS://Upload.Example.COM/part?x=1") == "https://upload.example.com:443");
+    BOOST_TEST(name("https://upload.example.com:443/other") == "https://upload.example.com:443");
+    BOOST_TEST(name("https://upload.example.com:8443") == "https://upload.example.com:8443");
+    BOOST_TEST(name("http://127.0.0.1/x") == "http://127.0.0.1:80");
+    BOOST_TEST(name("https://[::1]:9/x") == "https://[::1]:9");
+    BOOST_CHECK_EXCEPTION(
+        name("ftp://example.com/"), http::transport_error,
+        [](const http::transport_error& e) { return e.code() == http::errc::invalid_url; });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(bodies)

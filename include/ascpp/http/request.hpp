@@ -51,4 +51,10 @@ struct request {
     std::optional<std::size_t> max_response_body;
 };
 
+// How ascpp names the origin of an absolute http or https URL wherever origins are compared (the
+// connection pools, the limiter's hosts, the API token's confinement): "scheme://host:port" with
+// scheme and host in lower case, the port always written, an IPv6 address in brackets. Throws
+// transport_error (invalid_url) for another scheme or a URL without a usable host.
+std::string origin_name(const boost::urls::url_view& url);
+
 } // namespace ascpp::http
