@@ -2,6 +2,7 @@
 // on it. Timeouts are the tcp_stream's deadline; cancellation is the coroutine's slot, forwarded
 // to whichever operation is pending. Either way the connection is not reused afterwards.
 #include "connection.hpp"
+#include "body_reader.hpp"
 #include "proxy.hpp"
 #include "read_response.hpp"
 #include "tls_bulk_write.hpp"
@@ -274,38 +275,16 @@ bool method_expects_body(bhttp::verb method) {
            method == bhttp::verb::patch;
 }
 
-// Reads exactly `size` bytes at `offset` or throws file_error.
-void read_exactly(const file_source& file, std::uint64_t offset, unsigned char* out,
-                  std::size_t size) {
-    std::size_t got = 0;
-    while (got < size) {
-        ssize_t n = ::pread(file.fd, out + got, size - got, static_cast<off_t>(offset + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw attempt_error(errc::file_error,
-                                "read " + file.display + " at byte " +
-                                    std::to_string(offset + got) + ": " + std::strerror(errno),
-                                false);
-        if (n == 0)
-            throw attempt_error(errc::file_error,
-                                "read " + file.display + ": the file ends at byte " +
-                                    std::to_string(offset + got) + ", inside the range",
-                                false);
-        got += static_cast<std::size_t>(n);
-    }
-}
-
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-// Sends the file range in chunks of at most file_chunk_size: the range is never in memory. Over
-// TLS, each chunk's records go out in one socket write (tls_bulk_write.hpp).
+// Sends the file range in chunks of at most file_chunk_size, read on the blocking pool ahead of
+// the send (body_reader.hpp): the range is never in memory. Over TLS, each chunk's records go out
+// in one socket write (tls_bulk_write.hpp).
 template <class Stream>
 asio::awaitable<void> write_file_body(Stream& stream, const attempt_args& a) {
     const std::size_t chunk_size =
         a.options.file_chunk_size ? a.options.file_chunk_size : default_chunk_size;
-    std::vector<unsigned char> chunk(
-        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, a.file->length)));
+    body_reader reader(*a.file, chunk_size, co_await asio::this_coro::executor);
     std::optional<tls_bulk_writer> records;
     if constexpr (std::is_same_v<Stream, tls_stream>) {
         try {
@@ -315,16 +294,15 @@ asio::awaitable<void> write_file_body(Stream& stream, const attempt_args& a) {
         }
     }
     error_code ec;
-    std::uint64_t sent = 0;
-    while (sent < a.file->length) {
-        auto size =
-            static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), a.file->length - sent));
-        read_exactly(*a.file, a.file->offset + sent, chunk.data(), size);
+    for (;;) {
+        const auto chunk = co_await reader.next();
+        if (chunk.empty())
+            break;
         if (a.req.on_chunk)
-            a.req.on_chunk(std::span<const unsigned char>(chunk.data(), size));
+            a.req.on_chunk(chunk);
         if constexpr (std::is_same_v<Stream, tls_stream>) {
             try {
-                records->encrypt({chunk.data(), size});
+                records->encrypt(chunk);
             } catch (const transport_error& e) {
                 throw attempt_error(errc::tls_failed, "write " + a.where.name + ": " + e.what(),
                                     false);
@@ -335,15 +313,14 @@ asio::awaitable<void> write_file_body(Stream& stream, const attempt_args& a) {
                 asio::redirect_error(asio::use_awaitable, ec));
             records->clear();
         } else {
-            co_await asio::async_write(stream, asio::buffer(chunk.data(), size),
+            co_await asio::async_write(stream, asio::buffer(chunk.data(), chunk.size()),
                                        asio::redirect_error(asio::use_awaitable, ec));
         }
         if (ec) {
             const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
             throw io_failure(ec, "write", a, false, cancelled);
         }
-        a.stats.add(&client_stats::bytes_sent, size);
-        sent += size;
+        a.stats.add(&client_stats::bytes_sent, chunk.size());
     }
 }
 

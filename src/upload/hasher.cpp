@@ -2,13 +2,14 @@
 #include "read_only_file.hpp"
 
 #include <ascpp/upload/hasher.hpp>
+
+#include <ascpp/http/detail/blocking_pool.hpp>
 #include <ascpp/upload/upload_error.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/evp.h>
@@ -17,7 +18,6 @@
 #include <memory>
 #include <ostream>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 namespace ascpp::upload {
@@ -136,10 +136,9 @@ digest composite_md5(std::span<const digest> part_md5s_in_part_order) {
 namespace detail {
 
 asio::any_io_executor hashing_executor() {
-    // Half the cores (at least one) hash; the rest stay free for the io_context threads. The
-    // pool lives until exit; passes are short-lived jobs posted to it.
-    static asio::thread_pool pool(std::max(1u, std::thread::hardware_concurrency() / 2));
-    return pool.get_executor();
+    // The transport's pool, which also reads request bodies: one pool, so hashing and reading
+    // share the cores left to them instead of competing with twice the threads.
+    return http::detail::blocking_pool();
 }
 
 asio::awaitable<void> run_blocking(std::function<void()> work) {

@@ -699,6 +699,41 @@ BOOST_AUTO_TEST_CASE(file_and_string_bodies_alternate_on_one_tls_connection) {
     BOOST_TEST(client.stats().connections_reused == 5u);
 }
 
+// Chunks not in the page cache are read on the blocking pool (body_reader.hpp): the bytes that
+// arrive are the same, whichever thread read them.
+BOOST_AUTO_TEST_CASE(a_file_evicted_from_the_page_cache_arrives_byte_exact) {
+    temp_dir dir;
+    const auto file = dir.path / "cold.bin";
+    std::string content(3 * 1024 * 1024 + 17, '\0');
+    std::mt19937 rng(11);
+    for (auto& ch : content)
+        ch = static_cast<char>(rng());
+    {
+        int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        BOOST_REQUIRE(fd >= 0);
+        BOOST_REQUIRE(::write(fd, content.data(), content.size()) ==
+                      static_cast<ssize_t>(content.size()));
+        BOOST_REQUIRE(::fsync(fd) == 0);
+        // Clean pages are dropped, so the sender's reads find them missing.
+        BOOST_REQUIRE(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+        ::close(fd);
+    }
+    test_server server(tls_server_options());
+    io_threads io;
+    auto options = trusting_options();
+    options.file_chunk_size = 256 * 1024;
+    http::client client(io.ioc.get_executor(), options);
+    http::request put = get(server.url("/upload/cold"));
+    put.method = bhttp::verb::put;
+    put.body = http::file_range{file, 1, content.size() - 1};
+    BOOST_TEST(client.async_send(std::move(put), asio::use_future).get().status == 200u);
+    auto seen = server.requests();
+    BOOST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0].body_size == content.size() - 1);
+    BOOST_TEST(seen[0].body_sha256 ==
+               ascpp::test::sha256_hex(content.data() + 1, content.size() - 1));
+}
+
 BOOST_AUTO_TEST_CASE(file_range_problems_are_file_errors_before_any_connection) {
     temp_dir dir;
     const auto file = dir.path / "small.bin";

@@ -1,0 +1,13 @@
+// The process-wide pool for blocking work: file reads for request bodies, hashing, journal
+// writes. Nothing that may wait on a disk runs on an io_context thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+namespace ascpp::http::detail {
+
+// About half the cores (at least one), so the rest stay free for the io_context threads. The
+// pool lives until the process exits; work is posted to it as short jobs.
+boost::asio::any_io_executor blocking_pool();
+
+} // namespace ascpp::http::detail
