@@ -131,12 +131,6 @@ bool is_connection_failure_before_send(const boost::system::error_code& ec) {
     return ec == http::errc::resolve_failed || ec == http::errc::connect_failed;
 }
 
-bool is_retryable_connection_failure(const boost::system::error_code& ec) {
-    return ec == http::errc::resolve_failed || ec == http::errc::connect_failed ||
-           ec == http::errc::timed_out || ec == http::errc::connection_closed ||
-           ec == http::errc::protocol_error;
-}
-
 } // namespace
 
 struct client::impl {
@@ -309,7 +303,7 @@ struct client::impl {
                 const auto ec = e.code();
                 const bool may_retry = policy.retry_connection_errors && attempt < max_attempts &&
                                        (method == verb::post ? is_connection_failure_before_send(ec)
-                                                             : is_retryable_connection_failure(ec));
+                                                             : http::is_transient(ec));
                 if (!may_retry)
                     throw;
             }
@@ -333,8 +327,9 @@ struct client::impl {
                     retry = true;
                     if (auto ra = parse_retry_after(resp.header("retry-after")))
                         delay = std::min(*ra, policy.max_retry_after);
-                } else if (resp.status >= 500 && method != verb::post &&
-                           policy.retry_server_errors && attempt < max_attempts) {
+                } else if (is_transient_status(resp.status) && resp.status != 429 &&
+                           method != verb::post && policy.retry_server_errors &&
+                           attempt < max_attempts) {
                     retry = true;
                 }
                 if (!retry) {

@@ -1,5 +1,7 @@
 #include <ascpp/http/error.hpp>
 
+#include <boost/asio/error.hpp>
+
 namespace ascpp::http {
 
 namespace {
@@ -46,6 +48,31 @@ public:
 const boost::system::error_category& category() noexcept {
     static const transport_category instance;
     return instance;
+}
+
+bool is_transient(const boost::system::error_code& ec) noexcept {
+    if (ec == boost::asio::error::operation_aborted)
+        return false;
+    if (ec.category() != category())
+        return true; // a raw socket error: reset, broken pipe...
+    switch (static_cast<errc>(ec.value())) {
+    case errc::resolve_failed:
+    case errc::connect_failed:
+    case errc::timed_out:
+    case errc::protocol_error:
+    case errc::connection_closed:
+    case errc::proxy_failed:
+        return true;
+    case errc::tls_failed:
+    case errc::cancelled:
+    case errc::body_too_large:
+    case errc::invalid_url:
+    case errc::insecure_scheme:
+    case errc::file_error:
+    case errc::too_many_redirects:
+        return false;
+    }
+    return false;
 }
 
 } // namespace ascpp::http

@@ -235,28 +235,8 @@ asio::awaitable<void> hash_file(upload_context& c) {
     c.file_digest = co_await run_pass(c.hash);
 }
 
-bool retryable_transport_error(const http::transport_error& e) {
-    if (e.code().category() != http::category())
-        return true; // a raw socket error: reset, broken pipe...
-    switch (static_cast<http::errc>(e.code().value())) {
-    case http::errc::tls_failed:
-    case http::errc::invalid_url:
-    case http::errc::insecure_scheme:
-    case http::errc::file_error:
-    case http::errc::too_many_redirects:
-    case http::errc::body_too_large:
-        return false;
-    default:
-        return true;
-    }
-}
-
 bool is_cancellation(const http::transport_error& e) {
     return e.code() == http::errc::cancelled || e.code() == asio::error::operation_aborted;
-}
-
-bool retryable_status(unsigned status) {
-    return status >= 500 || status == 408 || status == 429;
 }
 
 std::string delivery_state_of(const api::background_asset_upload_file& f) {
@@ -382,7 +362,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                 throw boost::system::system_error(asio::error::operation_aborted);
             if (e.code() == http::errc::file_error)
                 throw upload_error(upload_errc::file_error, e.what(), op.part_number);
-            if (!retryable_transport_error(e))
+            if (!http::is_transient(e.code()))
                 throw upload_error(upload_errc::part_failed,
                                    "part " + std::to_string(op.part_number) + ": " + e.what(),
                                    op.part_number);
@@ -435,7 +415,7 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
                                        op.part_number);
                 co_await refresh_operations(c, generation);
                 continue;
-            } else if (retryable_status(response->status)) {
+            } else if (api::is_transient_status(response->status)) {
                 attempt_failed();
                 last_failure = "the upload host answered HTTP " + std::to_string(response->status);
             } else {

@@ -187,9 +187,9 @@ bool is_retryable_poll_failure(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
     } catch (const api::api_error& err) {
-        return err.status() == 429 || err.status() >= 500;
+        return api::is_transient_status(err.status());
     } catch (const http::transport_error& err) {
-        return err.code() != http::errc::cancelled;
+        return http::is_transient(err.code());
     } catch (...) {
         return false;
     }

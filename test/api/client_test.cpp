@@ -578,6 +578,34 @@ BOOST_AUTO_TEST_CASE(server_errors_retry_gets_and_patches_but_not_posts) {
     BOOST_TEST(server.request_count() == 6u + c.config().retry.max_attempts);
 }
 
+BOOST_AUTO_TEST_CASE(a_408_is_retried_like_a_server_error) {
+    fixture_env env;
+    std::atomic<int> failures{0};
+    test_server server([&](const recorded_request& r) {
+        if (failures > 0) {
+            --failures;
+            canned_response e;
+            e.status = 408;
+            e.body = "request timeout";
+            return e;
+        }
+        return route(r);
+    });
+    runner rt;
+    api::client c(rt.io.get_executor(), env.config(server));
+    failures = 1;
+    rt.run(c.get_background_asset_version("v"));
+    BOOST_TEST(server.request_count() == 2u);
+    failures = 1;
+    try {
+        rt.run(c.create_background_asset_version("p"));
+        BOOST_FAIL("a POST was replayed after a 408");
+    } catch (const api::api_error& e) {
+        BOOST_TEST(e.status() == 408u);
+    }
+    BOOST_TEST(server.request_count() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(dropped_connections_retry_idempotent_requests_only) {
     fixture_env env;
     std::atomic<int> drops{0};

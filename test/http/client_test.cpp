@@ -543,6 +543,21 @@ BOOST_AUTO_TEST_CASE(unresolvable_and_refusing_hosts_are_told_apart) {
                what);
 }
 
+// One answer to "worth sending again?" for every layer that retries.
+BOOST_AUTO_TEST_CASE(transient_failures_are_the_ways_there_not_the_request) {
+    for (auto e :
+         {http::errc::resolve_failed, http::errc::connect_failed, http::errc::timed_out,
+          http::errc::protocol_error, http::errc::connection_closed, http::errc::proxy_failed})
+        BOOST_TEST(http::is_transient(http::make_error_code(e)), static_cast<int>(e));
+    for (auto e : {http::errc::tls_failed, http::errc::cancelled, http::errc::body_too_large,
+                   http::errc::invalid_url, http::errc::insecure_scheme, http::errc::file_error,
+                   http::errc::too_many_redirects})
+        BOOST_TEST(!http::is_transient(http::make_error_code(e)), static_cast<int>(e));
+    BOOST_TEST(http::is_transient(asio::error::connection_reset));
+    BOOST_TEST(http::is_transient(asio::error::broken_pipe));
+    BOOST_TEST(!http::is_transient(asio::error::operation_aborted));
+}
+
 // One name per origin wherever origins are compared: the pools, the limiter's hosts and the
 // token's confinement must agree on case and default ports.
 BOOST_AUTO_TEST_CASE(an_origin_has_one_name) {

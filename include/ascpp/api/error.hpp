@@ -75,6 +75,13 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 // The code for a response status (not for 2xx).
 errc errc_for_status(unsigned status) noexcept;
 
+// Whether a response with this status is worth asking for again, unchanged, a little later: 408,
+// 429 and 5xx. (Whether a request that may have taken effect may be repeated is the caller's
+// rule: the API client repeats a POST only on 429.)
+constexpr bool is_transient_status(unsigned status) noexcept {
+    return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
 // A non-2xx response of the App Store Connect API.
 class api_error : public std::runtime_error {
 public:

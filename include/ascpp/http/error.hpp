@@ -32,6 +32,14 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};
 }
 
+// Whether a request that failed with `ec` is worth sending again, unchanged, a little later: the
+// way there failed (a name that did not resolve, a refused or timed-out connection, a connection
+// closed or a response garbled on the way, a proxy that failed, a raw socket error). Not: a
+// certificate refused, a URL or scheme not allowed, a file that cannot be read, a response over
+// the limit, a cancellation. The one answer for the API client's retries, the part retries and
+// the state watcher's polls; each adds its own rule for requests that may have taken effect.
+bool is_transient(const boost::system::error_code& ec) noexcept;
+
 // Thrown by the transport. `code()` is an http::errc; what() names the origin and the step.
 class transport_error : public boost::system::system_error {
 public:
