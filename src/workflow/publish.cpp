@@ -456,6 +456,14 @@ struct publisher {
         auto wo = opts.watch;
         wo.background_asset_id = result.asset_pack.id;
         wo.requests = requests;
+        // Files this publish committed just now: the version's processing starts now, so its
+        // first look is timed from what processing is expected to take.
+        if (!wo.processing_bytes && !result.uploads.empty()) {
+            std::uint64_t bytes = 0;
+            for (const auto& u : result.uploads)
+                bytes += u.stats.file_size;
+            wo.processing_bytes = bytes;
+        }
         const auto version_id = result.version.id;
         bool failed = false;
         std::optional<api::state_details> details;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <random>
@@ -245,7 +246,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     std::mt19937_64 rng;
 
     std::atomic<std::uint64_t> requests{0}, listing_requests{0}, polls{0}, shared_polls{0},
-        failed_polls{0};
+        failed_polls{0}, timed_first_looks{0}, timed_first_looks_done{0};
+    // Log of the factor the processing prior is scaled by (processing_estimate), under `mutex`.
+    double processing_log_scale = 0;
     std::atomic<std::size_t> active{0};
 
     registration enlist(watch_kind kind, const std::string& key, const std::string& id,
@@ -308,6 +311,31 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         if (fraction >= options.low_budget_fraction)
             return 1.0;
         return std::min(10.0, options.low_budget_fraction / std::max(fraction, 0.02));
+    }
+
+    std::chrono::milliseconds expected_processing(std::uint64_t bytes) {
+        const auto& p = options.processing;
+        double ms = static_cast<double>(p.prior_base.count()) +
+                    static_cast<double>(p.prior_per_mib.count()) * static_cast<double>(bytes) /
+                        (1024.0 * 1024.0);
+        double scale;
+        {
+            std::lock_guard lock(mutex);
+            scale = std::exp(processing_log_scale);
+        }
+        return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(ms * scale, 1.0)));
+    }
+
+    // A timed first look found the version done or not: the estimate moves so that, in the
+    // long run, `quantile` of first looks find it done (stochastic quantile tracking, which
+    // needs no more than that yes or no, however late the look was).
+    void learn_processing(bool done) {
+        const auto& p = options.processing;
+        const double q = std::clamp(p.quantile, 0.01, 0.99);
+        std::lock_guard lock(mutex);
+        processing_log_scale += p.learning_rate * (done ? -(1.0 - q) : q);
+        // Within a thousandth and a thousand times the prior: one odd version cannot run away.
+        processing_log_scale = std::clamp(processing_log_scale, -6.9, 6.9);
     }
 
     std::chrono::milliseconds jittered(std::chrono::milliseconds d, double jitter) {
@@ -596,6 +624,30 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         if (w.kind == watch_kind::release_of_version)
             channel = w.channel;
 
+        // A version whose processing starts now: the first look waits for what processing is
+        // expected to take, and the looks after it back off from there.
+        const bool timed = options.timed_first_looks && w.kind == watch_kind::version &&
+                           w.options.processing_bytes.has_value();
+        auto interval = policy.initial;
+        auto max_interval = policy.max;
+        std::chrono::milliseconds first_wait{0};
+        if (timed) {
+            first_wait = expected_processing(*w.options.processing_bytes);
+            const double fraction = std::clamp(options.processing.backoff_fraction, 0.01, 10.0);
+            interval =
+                std::max(policy.initial, std::chrono::milliseconds(static_cast<std::int64_t>(
+                                             static_cast<double>(first_wait.count()) * fraction)));
+            max_interval = std::max(policy.max, first_wait);
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                jittered(first_wait, policy.jitter) * budget_factor());
+            if (deadline != clock::time_point::max())
+                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::max(deadline - clock::now(), clock::duration(0))));
+            timer.expires_after(wait);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+        bool first_look = timed;
+
         std::string pack_id = w.options.background_asset_id;
         auto enlist_for = [&]() {
             if (versioned && !pack_id.empty())
@@ -614,7 +666,6 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             ~delist_guard() { s.delist(r); }
         } delist_on_exit{*this, reg};
 
-        auto interval = policy.initial;
         unsigned failures = 0;
         std::string last_state;
         auto timed_out = [&] {
@@ -630,7 +681,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 std::optional<observation> seen;
                 bool deadline_passed = false;
                 try {
-                    auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
+                    // A timed first look takes only a fresh answer: an older one would find
+                    // the version as it was before it could be done.
+                    const auto max_age = first_look ? first_wait / 20 : interval / 2;
+                    auto snap = co_await poll(reg, max_age, timer, deadline, counter);
                     if (!snap) {
                         deadline_passed = true;
                     } else if (auto it = snap->find(w.id); it != snap->end()) {
@@ -649,6 +703,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 }
                 if (deadline_passed)
                     throw timed_out();
+                const bool was_first_look = first_look;
+                first_look = false;
 
                 if (failure) {
                     ++failed_polls;
@@ -658,6 +714,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 } else if (seen) {
                     failures = 0;
                     auto current = watched_state(w, *seen);
+                    if (was_first_look) {
+                        const bool done = !current.empty() && is_final(w.kind, w.channel, current);
+                        ++timed_first_looks;
+                        if (done)
+                            ++timed_first_looks_done;
+                        learn_processing(done);
+                    }
                     if (current != last_state) {
                         last_state = current;
                         if (w.options.on_state && !current.empty())
@@ -695,7 +758,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
             timer.expires_after(wait);
             co_await timer.async_wait(asio::use_awaitable);
-            interval = std::min(policy.max,
+            interval = std::min(max_interval,
                                 std::chrono::milliseconds(static_cast<std::int64_t>(
                                     static_cast<double>(interval.count()) * policy.multiplier)));
         }
@@ -715,6 +778,10 @@ api::client& state_watcher::client() const noexcept {
     return state_->client;
 }
 
+std::chrono::milliseconds state_watcher::expected_processing(std::uint64_t bytes) const {
+    return state_->expected_processing(bytes);
+}
+
 watcher_stats state_watcher::stats() const {
     watcher_stats s;
     s.requests = state_->requests;
@@ -722,6 +789,8 @@ watcher_stats state_watcher::stats() const {
     s.polls = state_->polls;
     s.shared_polls = state_->shared_polls;
     s.failed_polls = state_->failed_polls;
+    s.timed_first_looks = state_->timed_first_looks;
+    s.timed_first_looks_done = state_->timed_first_looks_done;
     s.active_watches = state_->active;
     return s;
 }
