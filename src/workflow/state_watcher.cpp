@@ -305,8 +305,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         if (!status.last || !status.last->hour_limit || !status.last->hour_remaining ||
             *status.last->hour_limit <= 0)
             return 1.0;
-        double left = static_cast<double>(*status.last->hour_remaining) -
-                      static_cast<double>(status.sent_since_observed);
+        double left = static_cast<double>(*status.available());
         double fraction = left / static_cast<double>(*status.last->hour_limit);
         if (fraction >= options.low_budget_fraction)
             return 1.0;
