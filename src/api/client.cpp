@@ -169,7 +169,7 @@ struct client::impl {
     // longer than the client's count says.
     std::chrono::steady_clock::duration window_margin() const {
         return std::max<std::chrono::steady_clock::duration>(config.rate_limit_window / 100,
-                                                             std::chrono::milliseconds(50));
+                                                             std::chrono::milliseconds(250));
     }
 
     // Under the lock: own requests counted in the last observation that have left the window by
