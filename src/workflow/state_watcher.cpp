@@ -312,7 +312,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         return std::min(10.0, options.low_budget_fraction / std::max(fraction, 0.02));
     }
 
-    std::chrono::milliseconds expected_processing(std::uint64_t bytes) {
+    // `log_scale`: the learned scale it used, for learn_processing.
+    std::chrono::milliseconds expected_processing(std::uint64_t bytes,
+                                                  double* log_scale = nullptr) {
         const auto& p = options.processing;
         double ms = static_cast<double>(p.prior_base.count()) +
                     static_cast<double>(p.prior_per_mib.count()) * static_cast<double>(bytes) /
@@ -321,18 +323,26 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         {
             std::lock_guard lock(mutex);
             scale = std::exp(processing_log_scale);
+            if (log_scale)
+                *log_scale = processing_log_scale;
         }
         return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(ms * scale, 1.0)));
     }
 
-    // A timed first look found the version done or not: the estimate moves so that, in the
-    // long run, `quantile` of first looks find it done (stochastic quantile tracking, which
-    // needs no more than that yes or no, however late the look was).
-    void learn_processing(bool done) {
+    // A timed first look, made with the scale `used`, found the version done or not: the
+    // estimate moves so that, in the long run, `quantile` of first looks find it done
+    // (stochastic quantile tracking, which needs no more than that yes or no). The step is
+    // taken from the scale the look used, not from the current one: looks made at once with
+    // the same estimate (a batch's first publishes) say one thing, not one thing each.
+    void learn_processing(bool done, double used) {
         const auto& p = options.processing;
         const double q = std::clamp(p.quantile, 0.01, 0.99);
         std::lock_guard lock(mutex);
-        processing_log_scale += p.learning_rate * (done ? -(1.0 - q) : q);
+        if (done)
+            processing_log_scale =
+                std::min(processing_log_scale, used - p.learning_rate * (1.0 - q));
+        else
+            processing_log_scale = std::max(processing_log_scale, used + p.learning_rate * q);
         // Within a thousandth and a thousand times the prior: one odd version cannot run away.
         processing_log_scale = std::clamp(processing_log_scale, -6.9, 6.9);
     }
@@ -630,8 +640,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         auto interval = policy.initial;
         auto max_interval = policy.max;
         std::chrono::milliseconds first_wait{0};
+        double scale_used = 0;
         if (timed) {
-            first_wait = expected_processing(*w.options.processing_bytes);
+            first_wait = expected_processing(*w.options.processing_bytes, &scale_used);
             const double fraction = std::clamp(options.processing.backoff_fraction, 0.01, 10.0);
             interval =
                 std::max(policy.initial, std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -718,7 +729,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                         ++timed_first_looks;
                         if (done)
                             ++timed_first_looks_done;
-                        learn_processing(done);
+                        learn_processing(done, scale_used);
                     }
                     if (current != last_state) {
                         last_state = current;
