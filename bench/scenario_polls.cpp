@@ -1,10 +1,11 @@
-// Polls and pacing (scenario polls): a batch of asset-only packs waited for COMPLETE while the
-// simulator's processing times are drawn from a spread of minutes, as Apple's take, with the
-// simulator's clock and the client's poll policy scaled down by the same factor so that the run
-// takes seconds. The same batch twice: with today's policy (a look at once, then 2 s x1.5 up to
-// 60 s) and with looks timed from the learned processing time. Then the batch again under a
-// rate limit scaled down so that it cannot fit one window: it must draw no 429 and end with
-// every pack COMPLETE. The simulator's request counts must equal the client's.
+// Polls and pacing (scenario polls): a batch of asset-only packs of existing identifiers (each
+// with a COMPLETE version, published first) waited for COMPLETE while the simulator's processing
+// times are drawn from a spread of minutes, as Apple's take, with the simulator's clock and the
+// client's poll policy scaled down by the same factor so that the run takes seconds. New
+// contents twice: with today's policy (a look at once, then 2 s x1.5 up to 60 s) and with looks
+// timed from the learned processing time. Then again under a rate limit scaled down so that the
+// batch cannot fit one window: it must draw no 429 and end with every pack COMPLETE. The
+// simulator's request counts must equal the client's.
 #include "scenarios.hpp"
 
 #include <ascpp/workflow/batch.hpp>
@@ -47,6 +48,7 @@ struct batch_run {
     std::uint64_t simulator_requests = 0;
     std::uint64_t simulator_429 = 0;
     std::uint64_t client_429 = 0;
+    json::object by_operation; // the simulator's count
 };
 
 batch_run run_batch(bench_env& env, api::client& client,
@@ -65,6 +67,7 @@ batch_run run_batch(bench_env& env, api::client& client,
     r.watch = watcher->stats();
     auto st = env.stats();
     r.simulator_requests = api_requests_seen(st);
+    r.by_operation = api_requests_by_operation(st);
     r.simulator_429 = num(st, "rateLimited");
     r.client_429 = client.stats().rate_limited - limited_before;
     if (r.summary.failed != 0 || r.summary.succeeded != entries.size())
@@ -82,15 +85,15 @@ batch_run run_batch(bench_env& env, api::client& client,
     return r;
 }
 
-std::vector<wf::batch_entry> make_entries(const fs::path& dir, const std::string& app,
-                                          const std::string& kind, std::size_t n) {
+// The same packs each round, with new contents.
+std::vector<wf::batch_entry> make_entries(const fs::path& dir, std::size_t n, unsigned round) {
     std::vector<wf::batch_entry> entries;
     for (std::size_t i = 0; i < n; ++i) {
-        auto f = dir / (kind + "-" + std::to_string(i) + ".aar");
-        make_file(f, 1 << 20, 7000 + i);
+        auto f = dir / ("polls-" + std::to_string(i) + ".aar");
+        make_file(f, 1 << 20, 7000 + 1000 * round + i);
         wf::batch_entry e;
-        e.app_id = app;
-        e.asset_pack_identifier = pack_identifier(kind, i);
+        e.app_id = polls_app;
+        e.asset_pack_identifier = pack_identifier("polls", i);
         e.asset = f;
         entries.push_back(std::move(e));
     }
@@ -109,6 +112,7 @@ json::object describe(const batch_run& r, std::size_t packs) {
             {"timed_first_looks_done", r.watch.timed_first_looks_done},
             {"responses_429_client", r.client_429},
             {"responses_429_simulator", r.simulator_429},
+            {"requests_by_operation", r.by_operation},
             {"seconds", r.summary.duration.count() / 1000.0}};
 }
 
@@ -120,7 +124,10 @@ void print(const std::string& who, const batch_run& r, std::size_t packs) {
               << " packs/hour at 3,600 requests; looks at versions " << r.watch.requests << " = "
               << fmt(double(r.watch.requests) / double(packs), 2) << " per version; 429s: client "
               << r.client_429 << ", simulator " << r.simulator_429 << "; "
-              << fmt(r.summary.duration.count() / 1000.0, 1) << " s\n";
+              << fmt(r.summary.duration.count() / 1000.0, 1) << " s\n   ";
+    for (auto& [k, v] : r.by_operation)
+        std::cout << " " << std::string(k) << " " << v.to_number<std::uint64_t>();
+    std::cout << "\n";
 }
 
 } // namespace
@@ -128,7 +135,8 @@ void print(const std::string& who, const batch_run& r, std::size_t packs) {
 json::object scenario_polls(const settings& s, bench_env& env, const fs::path& dir) {
     const std::size_t packs = s.batch_packs;
     std::cout << "\n== polls and pacing: batches of " << packs
-              << " asset-only packs of 1 MiB, waited for COMPLETE; processing 5 min median "
+              << " asset-only packs of 1 MiB (existing identifiers), waited for COMPLETE; "
+                 "processing 5 min median "
                  "(lognormal sigma 0.6) + 30 s, all times / "
               << fmt(time_scale, 0) << " ==\n";
     json::object out{
@@ -153,6 +161,16 @@ json::object scenario_polls(const settings& s, bench_env& env, const fs::path& d
         }
     } restore{env};
     try {
+        // The packs exist, each with a COMPLETE version (fast processing): the measured rounds
+        // publish new contents of existing identifiers.
+        env.add_app(polls_app);
+        {
+            wf::batch_options bo;
+            bo.max_concurrent_publishes = 8;
+            auto setup = env.run(wf::publish_batch(*env.client, make_entries(dir, packs, 0), bo));
+            if (setup.failed != 0)
+                fail("polls: setting up the packs failed: " + setup.items.front().error);
+        }
         set_timing(env, {{"uploadProcessingDelayMs", scaled(file_processing_ms).count()},
                          {"versionProcessingDelayMs", scaled(version_median_ms).count()},
                          {"versionProcessingSpread", version_spread}});
@@ -169,13 +187,8 @@ json::object scenario_polls(const settings& s, bench_env& env, const fs::path& d
         timed.processing.prior_base = scaled(180'000);
         timed.processing.prior_per_mib = scaled(2'000);
 
-        env.add_app(polls_app_today);
-        env.add_app(polls_app_timed);
-        env.add_app(polls_app_paced);
-        auto a = run_batch(env, *env.client, make_entries(dir, polls_app_today, "today", packs),
-                           today, "today's policy");
-        auto b = run_batch(env, *env.client, make_entries(dir, polls_app_timed, "timed", packs),
-                           timed, "timed looks");
+        auto a = run_batch(env, *env.client, make_entries(dir, packs, 1), today, "today's policy");
+        auto b = run_batch(env, *env.client, make_entries(dir, packs, 2), timed, "timed looks");
         print("today's policy (a look at once, 2 s x1.5 up to 60 s)", a, packs);
         print("timed looks (learned processing time)", b, packs);
         const double ratio = double(a.summary.api_requests) / double(b.summary.api_requests);
@@ -201,8 +214,7 @@ json::object scenario_polls(const settings& s, bench_env& env, const fs::path& d
         set_timing(env, {{"rateLimit", limit},
                          {"rateLimitWindowMs", std::chrono::milliseconds(window).count()}});
         std::this_thread::sleep_for(window + 200ms);
-        auto c = run_batch(env, paced, make_entries(dir, polls_app_paced, "paced", packs), timed,
-                           "paced");
+        auto c = run_batch(env, paced, make_entries(dir, packs, 3), timed, "paced");
         print("paced", c, packs);
         const auto& plan = c.summary.plan;
         std::cout << "  plan: " << (plan.available ? std::to_string(*plan.available) : "?")
