@@ -159,8 +159,11 @@ std::optional<release_status> release_of(release_channel channel,
     return r;
 }
 
+// `keep_model`: whether the observation keeps a copy of the version's model (a watch returns
+// it); a listing keeps it only for final states unless a watch wants it earlier, since most of
+// a waiting watch's memory would otherwise be the model of a version still processing.
 observation observe_version(const api::background_asset_version& v,
-                            const api::included_resources& included) {
+                            const api::included_resources& included, bool keep_model = true) {
     observation o;
     if (v.attributes) {
         if (v.attributes->state)
@@ -180,7 +183,8 @@ observation observe_version(const api::background_asset_version& v,
         if (r.background_asset && r.background_asset->data)
             o.background_asset_id = r.background_asset->data->id;
     }
-    o.version = std::make_shared<const api::background_asset_version>(v);
+    if (keep_model || version_rank(o.state) == 2)
+        o.version = std::make_shared<const api::background_asset_version>(v);
     return o;
 }
 
@@ -219,6 +223,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::array<std::size_t, channel_count> channels{}; // version reads: releases to include
         std::size_t watches = 0;
         std::map<std::string, watched_version, std::less<>> versions; // listings
+        std::size_t early_models = 0; // watches that may end on a state that is not final
         std::uint64_t registrations = 0;
 
         std::shared_ptr<const snapshot> snap;
@@ -235,9 +240,15 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::uint64_t id = 0;
         std::string version_id; // listings
         std::optional<release_channel> channel;
+        bool early_model = false;
     };
 
-    state(api::client& c, watcher_options o) : client(c), options(o), rng(std::random_device{}()) {}
+    state(api::client& c, watcher_options o) : client(c), options(o), rng(std::random_device{}()) {
+        const auto& p = options.processing;
+        has_estimate =
+            p.prior_base.has_value() ||
+            (p.prior_at_apple && c.api_origin() == "https://api.appstoreconnect.apple.com");
+    }
 
     api::client& client;
     watcher_options options;
@@ -249,10 +260,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         failed_polls{0}, timed_first_looks{0}, timed_first_looks_done{0};
     // Log of the factor the processing prior is scaled by (processing_estimate), under `mutex`.
     double processing_log_scale = 0;
+    // Whether there is an estimate to time first looks by: a prior, or a version seen finish.
+    bool has_estimate = false;
     std::atomic<std::size_t> active{0};
 
     registration enlist(watch_kind kind, const std::string& key, const std::string& id,
-                        const std::string& version_id, std::optional<release_channel> channel) {
+                        const std::string& version_id, std::optional<release_channel> channel,
+                        bool early_model) {
         std::lock_guard lock(mutex);
         auto& slot = entries[key];
         if (!slot) {
@@ -265,7 +279,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         }
         auto& e = *slot;
         ++e.watches;
-        registration r{slot, ++e.registrations, version_id, channel};
+        registration r{slot, ++e.registrations, version_id, channel, early_model};
+        if (early_model)
+            ++e.early_models;
         if (!version_id.empty()) {
             auto& v = e.versions[version_id];
             ++v.count;
@@ -280,6 +296,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     void delist(const registration& r) {
         std::lock_guard lock(mutex);
         auto& e = *r.e;
+        if (r.early_model)
+            --e.early_models;
         if (!r.version_id.empty()) {
             if (auto it = e.versions.find(r.version_id); it != e.versions.end()) {
                 if (r.channel)
@@ -312,21 +330,42 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         return std::min(10.0, options.low_budget_fraction / std::max(fraction, 0.02));
     }
 
-    // `log_scale`: the learned scale it used, for learn_processing.
-    std::chrono::milliseconds expected_processing(std::uint64_t bytes,
-                                                  double* log_scale = nullptr) {
+    // The prior's shape for `bytes` (the learned scale multiplies it).
+    double prior_ms(std::uint64_t bytes) const {
         const auto& p = options.processing;
-        double ms = static_cast<double>(p.prior_base.count()) +
-                    static_cast<double>(p.prior_per_mib.count()) * static_cast<double>(bytes) /
-                        (1024.0 * 1024.0);
+        return static_cast<double>(p.prior_base.value_or(apple_prior_base).count()) +
+               static_cast<double>(p.prior_per_mib.count()) * static_cast<double>(bytes) /
+                   (1024.0 * 1024.0);
+    }
+    static constexpr std::chrono::milliseconds apple_prior_base{180'000};
+
+    // None before a prior or a finished version gave one. `log_scale`: the learned scale it
+    // used, for learn_processing.
+    std::optional<std::chrono::milliseconds> expected_processing(std::uint64_t bytes,
+                                                                 double* log_scale = nullptr) {
         double scale;
         {
             std::lock_guard lock(mutex);
+            if (!has_estimate)
+                return std::nullopt;
             scale = std::exp(processing_log_scale);
             if (log_scale)
                 *log_scale = processing_log_scale;
         }
-        return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(ms * scale, 1.0)));
+        return std::chrono::milliseconds(
+            static_cast<std::int64_t>(std::max(prior_ms(bytes) * scale, 1.0)));
+    }
+
+    // Without an estimate, a version watched from the start of its processing and seen done
+    // `elapsed` later (at most that long, at least the look before) gives the first one.
+    void learn_first_duration(std::uint64_t bytes, std::chrono::milliseconds elapsed) {
+        std::lock_guard lock(mutex);
+        if (has_estimate)
+            return;
+        has_estimate = true;
+        processing_log_scale = std::clamp(
+            std::log(std::max(static_cast<double>(elapsed.count()), 1.0) / prior_ms(bytes)), -6.9,
+            6.9);
     }
 
     // A timed first look, made with the scale `used`, found the version done or not: the
@@ -364,6 +403,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
 
     asio::awaitable<snapshot> fetch_listing(const std::string& pack_id,
                                             std::map<std::string, watched_version> watched,
+                                            bool early_models,
                                             std::shared_ptr<std::atomic<std::uint64_t>> counter) {
         std::array<bool, channel_count> channels{};
         int earliest = 3;
@@ -412,7 +452,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (!page)
                 break;
             for (const auto& v : page->data) {
-                auto o = observe_version(v, page->included);
+                auto o = observe_version(v, page->included, early_models);
                 if (watched.count(v.id))
                     ++found;
                 out.emplace(v.id, std::move(o));
@@ -503,9 +543,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::uint64_t covers;
         std::map<std::string, watched_version> watched;
         target t;
+        bool early_models = false;
         {
             std::lock_guard lock(s->mutex);
             covers = e->registrations;
+            early_models = e->early_models > 0;
             watched.insert(e->versions.begin(), e->versions.end());
             t = {e->kind, e->id, e->channel, e->channels};
         }
@@ -515,7 +557,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (!e->listing)
                 result = co_await s->fetch_one(std::move(t), counter);
             else if (!watched.empty())
-                result = co_await s->fetch_listing(e->id, std::move(watched), counter);
+                result =
+                    co_await s->fetch_listing(e->id, std::move(watched), early_models, counter);
             else
                 result.emplace(); // every watch left before the request started
         } catch (...) {
@@ -611,169 +654,238 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         return o.state;
     }
 
-    asio::awaitable<observation> watch(watch_spec w) {
-        auto self = shared_from_this();
-        ++active;
+    // What a watch keeps between its looks. A waiting watch is this, its timer and the frame
+    // of watch(); the locals of a look live in look()'s frame, which ends with the look.
+    struct watch_run {
+        clock::time_point deadline = clock::time_point::max();
+        std::optional<release_channel> channel; // release_of_version watches
+        bool versioned = false;
+        bool first_look = false; // the next look is timed from the processing estimate
+        unsigned failures = 0;
+        std::chrono::milliseconds first_wait{0};
+        double scale_used = 0; // the learned scale first_wait was made with
+        // Untimed (no estimate yet): when the processing started, to learn its duration.
+        std::optional<clock::time_point> learn_from;
+        std::chrono::milliseconds interval{0};
+        std::string pack_id;
+        std::string last_state;
+        registration reg;
+    };
+
+    registration enlist_for(const watch_spec& w, const watch_run& r) {
+        const bool early = wants_early_model(w);
+        if (r.versioned && !r.pack_id.empty())
+            return enlist(watch_kind::version, "listing:" + r.pack_id, r.pack_id, w.id, r.channel,
+                          early);
+        if (r.versioned)
+            return enlist(watch_kind::version, "version:" + w.id, w.id, "", r.channel, early);
+        if (w.kind == watch_kind::release_by_id)
+            return enlist(w.kind, "release:" + std::string(to_string(w.channel)) + ":" + w.id, w.id,
+                          "", w.channel, false);
+        return enlist(w.kind, "file:" + w.id, w.id, "", std::nullopt, false);
+    }
+
+    // A version watch that may end on a state that is not final needs the version's model
+    // from every listing (others take it only from final states).
+    static bool wants_early_model(const watch_spec& w) {
+        if (w.kind != watch_kind::version)
+            return false;
+        return std::any_of(w.targets.begin(), w.targets.end(),
+                           [&](const std::string& t) { return !is_final(w.kind, w.channel, t); });
+    }
+
+    static watch_error timed_out(const watch_spec& w, const watch_run& r) {
+        return watch_error(watch_error::reason::timed_out, resource_type_of(w.kind, w.channel),
+                           w.id, r.last_state, std::nullopt,
+                           resource_type_of(w.kind, w.channel) + " " + w.id + ": timed out" +
+                               (r.last_state.empty() ? "" : " in state " + r.last_state));
+    }
+
+    // One look and its verdict: what the watch returns when it ends with it, null to go on
+    // waiting. Throws what ends the watch otherwise.
+    asio::awaitable<std::unique_ptr<observation>> look(const watch_spec& w, watch_run& r,
+                                                       asio::steady_timer& timer) {
+        std::exception_ptr failure;
+        std::optional<observation> seen;
+        bool deadline_passed = false;
+        try {
+            // A timed first look takes only a fresh answer: an older one would find the
+            // version as it was before it could be done.
+            const auto max_age = r.first_look ? r.first_wait / 20 : r.interval / 2;
+            auto snap = co_await poll(r.reg, max_age, timer, r.deadline, w.options.requests);
+            if (!snap) {
+                deadline_passed = true;
+            } else if (auto it = snap->find(w.id); it != snap->end()) {
+                seen = it->second;
+            } else {
+                // Not in its pack's listing (unexpected): read the version itself.
+                target one{watch_kind::version, w.id};
+                if (r.channel)
+                    one.channels[index_of(*r.channel)] = 1;
+                auto single = co_await fetch_one(std::move(one), w.options.requests);
+                if (auto s = single.find(w.id); s != single.end())
+                    seen = s->second;
+            }
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (deadline_passed)
+            throw timed_out(w, r);
+        const bool was_first_look = r.first_look;
+        r.first_look = false;
+        if (failure) {
+            ++failed_polls;
+            if (!is_retryable_poll_failure(failure) || ++r.failures >= options.max_failed_polls)
+                std::rethrow_exception(failure);
+            co_return nullptr;
+        }
+        if (!seen)
+            co_return nullptr;
+        r.failures = 0;
+        auto current = watched_state(w, *seen);
+        if (r.learn_from && !current.empty() && is_final(w.kind, w.channel, current)) {
+            learn_first_duration(*w.options.processing_bytes,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     clock::now() - *r.learn_from));
+            r.learn_from.reset();
+        }
+        if (was_first_look) {
+            const bool done = !current.empty() && is_final(w.kind, w.channel, current);
+            ++timed_first_looks;
+            if (done)
+                ++timed_first_looks_done;
+            learn_processing(done, r.scale_used);
+        }
+        if (current != r.last_state) {
+            r.last_state = current;
+            if (w.options.on_state && !current.empty())
+                w.options.on_state(current);
+        }
+        const std::string type = resource_type_of(w.kind, w.channel);
+        if (!current.empty() &&
+            std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end()) {
+            if (w.kind == watch_kind::version && !seen->version) {
+                // A listing left the model out (no watch wanted this state when it was made):
+                // read the version.
+                target one{watch_kind::version, w.id};
+                auto single = co_await fetch_one(std::move(one), w.options.requests);
+                if (auto s = single.find(w.id); s != single.end() && s->second.version)
+                    co_return std::make_unique<observation>(std::move(s->second));
+                co_return nullptr;
+            }
+            co_return std::make_unique<observation>(std::move(*seen));
+        }
+        if (!current.empty() && is_final(w.kind, w.channel, current))
+            throw watch_error(watch_error::reason::unreachable, type, w.id, current, seen->details,
+                              type + " " + w.id + " ended " + current + describe(seen->details));
+        if (w.kind == watch_kind::release_of_version &&
+            seen->state == api::background_asset_version_state::failed)
+            throw watch_error(watch_error::reason::unreachable,
+                              std::string(api::background_asset_version::resource_type), w.id,
+                              seen->state, seen->details,
+                              "version " + w.id + " FAILED" + describe(seen->details));
+        // A version read on its own tells its pack: from now on, share its listing.
+        if (r.versioned && r.pack_id.empty() && !seen->background_asset_id.empty()) {
+            r.pack_id = seen->background_asset_id;
+            auto next = enlist_for(w, r);
+            delist(r.reg);
+            r.reg = std::move(next);
+        }
+        co_return nullptr;
+    }
+
+    // A watch, with `extract` taking its result out of the observation that ended it: one
+    // coroutine frame per watch holds the result's storage (the public waits are no coroutines
+    // of their own).
+    template <class R>
+    static asio::awaitable<R> watch(std::shared_ptr<state> self, watch_spec w,
+                                    R (*extract)(observation&, const watch_spec&)) {
+        auto& s = *self;
+        ++s.active;
         struct active_guard {
             state& s;
             ~active_guard() { --s.active; }
-        } guard{*this};
+        } guard{s};
 
         auto ex = co_await asio::this_coro::executor;
         asio::steady_timer timer(ex);
-        const auto policy = w.options.poll.value_or(options.poll);
-        const auto deadline =
-            w.options.timeout ? clock::now() + *w.options.timeout : clock::time_point::max();
-        const std::string type = resource_type_of(w.kind, w.channel);
-        std::string what = type + " " + w.id;
-        auto counter = w.options.requests;
-        const bool versioned =
-            w.kind == watch_kind::version || w.kind == watch_kind::release_of_version;
-        std::optional<release_channel> channel;
+        const auto policy = w.options.poll.value_or(s.options.poll);
+        watch_run r;
+        if (w.options.timeout)
+            r.deadline = clock::now() + *w.options.timeout;
+        r.versioned = w.kind == watch_kind::version || w.kind == watch_kind::release_of_version;
         if (w.kind == watch_kind::release_of_version)
-            channel = w.channel;
+            r.channel = w.channel;
+        r.interval = policy.initial;
+        auto max_interval = policy.max;
 
         // A version whose processing starts now: the first look waits for what processing is
-        // expected to take, and the looks after it back off from there.
-        const bool timed = options.timed_first_looks && w.kind == watch_kind::version &&
-                           w.options.processing_bytes.has_value();
-        auto interval = policy.initial;
-        auto max_interval = policy.max;
-        std::chrono::milliseconds first_wait{0};
-        double scale_used = 0;
-        if (timed) {
-            first_wait = expected_processing(*w.options.processing_bytes, &scale_used);
-            const double fraction = std::clamp(options.processing.backoff_fraction, 0.01, 10.0);
-            interval =
-                std::max(policy.initial, std::chrono::milliseconds(static_cast<std::int64_t>(
-                                             static_cast<double>(first_wait.count()) * fraction)));
-            max_interval = std::max(policy.max, first_wait);
+        // expected to take, and the looks after it back off from there. Without an estimate yet,
+        // the looks follow the policy and the version's end gives the first estimate.
+        std::optional<std::chrono::milliseconds> expected;
+        if (s.options.timed_first_looks && w.kind == watch_kind::version &&
+            w.options.processing_bytes) {
+            expected = s.expected_processing(*w.options.processing_bytes, &r.scale_used);
+            if (!expected)
+                r.learn_from = clock::now();
+        }
+        if (expected) {
+            r.first_wait = *expected;
+            const double fraction = std::clamp(s.options.processing.backoff_fraction, 0.01, 10.0);
+            r.interval = std::max(policy.initial,
+                                  std::chrono::milliseconds(static_cast<std::int64_t>(
+                                      static_cast<double>(r.first_wait.count()) * fraction)));
+            max_interval = std::max(policy.max, r.first_wait);
+            r.first_look = true;
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                jittered(first_wait, policy.jitter) * budget_factor());
-            if (deadline != clock::time_point::max())
+                s.jittered(r.first_wait, policy.jitter) * s.budget_factor());
+            if (r.deadline != clock::time_point::max())
                 wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::max(deadline - clock::now(), clock::duration(0))));
+                                          std::max(r.deadline - clock::now(), clock::duration(0))));
             timer.expires_after(wait);
             co_await timer.async_wait(asio::use_awaitable);
         }
-        bool first_look = timed;
 
-        std::string pack_id = w.options.background_asset_id;
-        auto enlist_for = [&]() {
-            if (versioned && !pack_id.empty())
-                return enlist(watch_kind::version, "listing:" + pack_id, pack_id, w.id, channel);
-            if (versioned)
-                return enlist(watch_kind::version, "version:" + w.id, w.id, "", channel);
-            if (w.kind == watch_kind::release_by_id)
-                return enlist(w.kind, "release:" + std::string(to_string(w.channel)) + ":" + w.id,
-                              w.id, "", w.channel);
-            return enlist(w.kind, "file:" + w.id, w.id, "", std::nullopt);
-        };
-        registration reg = enlist_for();
+        r.pack_id = w.options.background_asset_id;
+        r.reg = s.enlist_for(w, r);
         struct delist_guard {
             state& s;
             registration& r;
             ~delist_guard() { s.delist(r); }
-        } delist_on_exit{*this, reg};
+        } delist_on_exit{s, r.reg};
 
-        unsigned failures = 0;
-        std::string last_state;
-        auto timed_out = [&] {
-            return watch_error(watch_error::reason::timed_out, type, w.id, last_state, std::nullopt,
-                               what + ": timed out" +
-                                   (last_state.empty() ? "" : " in state " + last_state));
-        };
         for (;;) {
-            // One poll and its verdict, in a block of its own so that what it saw (and the
-            // snapshot that holds it) is released before the watch sleeps.
-            {
-                std::exception_ptr failure;
-                std::optional<observation> seen;
-                bool deadline_passed = false;
-                try {
-                    // A timed first look takes only a fresh answer: an older one would find
-                    // the version as it was before it could be done.
-                    const auto max_age = first_look ? first_wait / 20 : interval / 2;
-                    auto snap = co_await poll(reg, max_age, timer, deadline, counter);
-                    if (!snap) {
-                        deadline_passed = true;
-                    } else if (auto it = snap->find(w.id); it != snap->end()) {
-                        seen = it->second;
-                    } else {
-                        // Not in its pack's listing (unexpected): read the version itself.
-                        target one{watch_kind::version, w.id};
-                        if (channel)
-                            one.channels[index_of(*channel)] = 1;
-                        auto single = co_await fetch_one(std::move(one), counter);
-                        if (auto s = single.find(w.id); s != single.end())
-                            seen = s->second;
-                    }
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (deadline_passed)
-                    throw timed_out();
-                const bool was_first_look = first_look;
-                first_look = false;
-
-                if (failure) {
-                    ++failed_polls;
-                    if (!is_retryable_poll_failure(failure) ||
-                        ++failures >= options.max_failed_polls)
-                        std::rethrow_exception(failure);
-                } else if (seen) {
-                    failures = 0;
-                    auto current = watched_state(w, *seen);
-                    if (was_first_look) {
-                        const bool done = !current.empty() && is_final(w.kind, w.channel, current);
-                        ++timed_first_looks;
-                        if (done)
-                            ++timed_first_looks_done;
-                        learn_processing(done, scale_used);
-                    }
-                    if (current != last_state) {
-                        last_state = current;
-                        if (w.options.on_state && !current.empty())
-                            w.options.on_state(current);
-                    }
-                    if (!current.empty() &&
-                        std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
-                        co_return std::move(*seen);
-                    if (!current.empty() && is_final(w.kind, w.channel, current))
-                        throw watch_error(watch_error::reason::unreachable, type, w.id, current,
-                                          seen->details,
-                                          what + " ended " + current + describe(seen->details));
-                    if (w.kind == watch_kind::release_of_version &&
-                        seen->state == api::background_asset_version_state::failed)
-                        throw watch_error(watch_error::reason::unreachable,
-                                          std::string(api::background_asset_version::resource_type),
-                                          w.id, seen->state, seen->details,
-                                          "version " + w.id + " FAILED" + describe(seen->details));
-                    // A version read on its own tells its pack: from now on, share its listing.
-                    if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
-                        pack_id = seen->background_asset_id;
-                        auto next = enlist_for();
-                        delist(reg);
-                        reg = std::move(next);
-                    }
-                }
-            }
-
+            if (auto found = co_await s.look(w, r, timer))
+                co_return extract(*found, w);
             auto now = clock::now();
-            if (now >= deadline)
-                throw timed_out();
+            if (now >= r.deadline)
+                throw timed_out(w, r);
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                jittered(interval, policy.jitter) * budget_factor());
-            if (deadline - now < wait)
-                wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+                s.jittered(r.interval, policy.jitter) * s.budget_factor());
+            if (r.deadline - now < wait)
+                wait = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
             timer.expires_after(wait);
             co_await timer.async_wait(asio::use_awaitable);
-            interval = std::min(max_interval,
-                                std::chrono::milliseconds(static_cast<std::int64_t>(
-                                    static_cast<double>(interval.count()) * policy.multiplier)));
+            r.interval = std::min(
+                max_interval, std::chrono::milliseconds(static_cast<std::int64_t>(
+                                  static_cast<double>(r.interval.count()) * policy.multiplier)));
         }
     }
 };
+
+namespace {
+
+api::background_asset_upload_file file_of(observation& o, const state_watcher::state::watch_spec&) {
+    return *o.file;
+}
+api::background_asset_version version_of(observation& o, const state_watcher::state::watch_spec&) {
+    return *o.version;
+}
+release_status release_in(observation& o, const state_watcher::state::watch_spec& w) {
+    return std::move(*o.releases[index_of(w.channel)]);
+}
+
+} // namespace
 
 state_watcher::state_watcher(api::client& client, watcher_options options)
     : state_(std::make_shared<state>(client, options)) {}
@@ -788,7 +900,8 @@ api::client& state_watcher::client() const noexcept {
     return state_->client;
 }
 
-std::chrono::milliseconds state_watcher::expected_processing(std::uint64_t bytes) const {
+std::optional<std::chrono::milliseconds>
+state_watcher::expected_processing(std::uint64_t bytes) const {
     return state_->expected_processing(bytes);
 }
 
@@ -811,8 +924,7 @@ asio::awaitable<api::background_asset_upload_file> state_watcher::wait_for_uploa
     for (auto& t : targets)
         w.targets.push_back(t.str());
     w.options = std::move(options);
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.file;
+    return state::watch<api::background_asset_upload_file>(state_, std::move(w), &file_of);
 }
 
 asio::awaitable<api::background_asset_version>
@@ -823,8 +935,7 @@ state_watcher::wait_for_version(std::string version_id,
     for (auto& t : targets)
         w.targets.push_back(t.str());
     w.options = std::move(options);
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.version;
+    return state::watch<api::background_asset_version>(state_, std::move(w), &version_of);
 }
 
 asio::awaitable<release_status> state_watcher::wait_for_release(std::string version_id,
@@ -833,8 +944,7 @@ asio::awaitable<release_status> state_watcher::wait_for_release(std::string vers
                                                                 watch_options options) {
     state::watch_spec w{watch_kind::release_of_version, std::move(version_id), channel,
                         std::move(targets), std::move(options)};
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.releases[index_of(channel)];
+    return state::watch<release_status>(state_, std::move(w), &release_in);
 }
 
 asio::awaitable<release_status>
@@ -842,8 +952,7 @@ state_watcher::wait_for_release_by_id(release_channel channel, std::string relea
                                       std::vector<std::string> targets, watch_options options) {
     state::watch_spec w{watch_kind::release_by_id, std::move(release_id), channel,
                         std::move(targets), std::move(options)};
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.releases[index_of(channel)];
+    return state::watch<release_status>(state_, std::move(w), &release_in);
 }
 
 } // namespace ascpp::workflow

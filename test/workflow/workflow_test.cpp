@@ -1094,7 +1094,7 @@ BOOST_AUTO_TEST_CASE(a_first_look_timed_after_processing_is_the_only_look) {
     BOOST_TEST(st.timed_first_looks_done == 3u);
     // Each look that found the version done moved the estimate down by 0.25 x (1 - 0.8).
     const double expected = 1500.0 * std::exp(-3 * 0.25 * 0.2);
-    BOOST_TEST(std::abs(double(watcher->expected_processing(0).count()) - expected) <= 1.0);
+    BOOST_TEST(std::abs(double(watcher->expected_processing(0).value().count()) - expected) <= 1.0);
 }
 
 BOOST_AUTO_TEST_CASE(first_looks_that_come_too_early_move_the_estimate_up) {
@@ -1114,12 +1114,33 @@ BOOST_AUTO_TEST_CASE(first_looks_that_come_too_early_move_the_estimate_up) {
     for (auto n : looks)
         BOOST_TEST(n >= 2u);
     const double expected = 10.0 * std::exp(2 * 0.25 * 0.8);
-    BOOST_TEST(std::abs(double(watcher->expected_processing(0).count()) - expected) <= 1.0);
+    BOOST_TEST(std::abs(double(watcher->expected_processing(0).value().count()) - expected) <= 1.0);
     // Sizes count through the prior's per-MiB term.
     wf::watcher_options sized = wo;
     sized.processing.prior_per_mib = 100ms;
     wf::state_watcher w2(*e.client, sized);
-    BOOST_TEST(w2.expected_processing(4 << 20).count() == 410);
+    BOOST_TEST(w2.expected_processing(4 << 20).value().count() == 410);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_prior_the_first_version_to_finish_gives_the_estimate) {
+    // The simulator is not Apple's API: no prior applies. The first publish looks at once (its
+    // version is PROCESSING for 300 ms), the second's first look is timed from the first.
+    sim::simulator_options so = fast_options();
+    so.version_processing_delay = 300ms;
+    env e(so);
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.jitter = 0;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    BOOST_TEST(!watcher->expected_processing(0).has_value());
+    auto first = publish_in_turn(e, watcher, 1, "NoPrior");
+    BOOST_TEST(first.at(0) >= 2u);
+    BOOST_TEST(watcher->stats().timed_first_looks == 0u);
+    auto learned = watcher->expected_processing(0);
+    BOOST_TEST_REQUIRE(learned.has_value());
+    BOOST_TEST(learned->count() >= 300); // no sooner than the version was done
+    publish_in_turn(e, watcher, 1, "Learned");
+    BOOST_TEST(watcher->stats().timed_first_looks == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(without_timed_looks_the_first_look_is_at_once) {

@@ -63,9 +63,13 @@ struct poll_policy {
 // looks wait backoff_fraction of the first look's time, growing by the poll policy's multiplier
 // up to the larger of its max and the first look's time.
 struct processing_estimate {
-    // Apple documents no processing times; "minutes" is what users report. An assumption, to
-    // set from what your packs take (the watcher corrects it as versions finish).
-    std::chrono::milliseconds prior_base{180'000};
+    // The prior: what a version takes before the watcher has seen one finish. Apple documents
+    // no processing times; "minutes" is what users report. Unset: 3 minutes against Apple's API
+    // (the client's default base_url, when prior_at_apple) and none elsewhere (a simulator or a
+    // test service may take milliseconds): then the first versions follow the poll policy and
+    // the first to finish gives the estimate. Set it from what your packs take.
+    std::optional<std::chrono::milliseconds> prior_base;
+    bool prior_at_apple = true;
     std::chrono::milliseconds prior_per_mib{2'000};
     double quantile = 0.8;
     double learning_rate = 0.25;
@@ -237,8 +241,9 @@ public:
 
     watcher_stats stats() const;
     // What the watcher now expects a version of `bytes` to take to process (the time of its
-    // timed first look, before jitter): the prior scaled by what it learned.
-    std::chrono::milliseconds expected_processing(std::uint64_t bytes) const;
+    // timed first look, before jitter): the prior scaled by what it learned; none before a
+    // prior or a finished version gave one.
+    std::optional<std::chrono::milliseconds> expected_processing(std::uint64_t bytes) const;
     asio::any_io_executor executor() const;
     api::client& client() const noexcept;
 
