@@ -203,6 +203,19 @@ struct client::impl {
     };
     std::chrono::steady_clock::time_point applied_sent{}; // the request of the applied count
 
+    // Under the lock: requests in the last count that were not this client's own (another
+    // client of the same key), as far as can be told.
+    std::int64_t foreign_in_window() const {
+        if (!limit.last || !limit.last->hour_limit || !limit.last->hour_remaining)
+            return 0;
+        const auto used = *limit.last->hour_limit - *limit.last->hour_remaining;
+        const auto first =
+            std::upper_bound(sent_times.begin(), sent_times.end(), observed_at - window());
+        const auto last = std::upper_bound(sent_times.begin(), sent_times.end(), applied_sent);
+        const auto own = last > first ? static_cast<std::int64_t>(last - first) : 0;
+        return used - own;
+    }
+
     budget_ticket record_sent(std::chrono::steady_clock::time_point now) {
         budget_ticket t{now, in_flight};
         ++limit.sent_since_observed;
@@ -247,8 +260,8 @@ struct client::impl {
     // Keeps requests within the budget the last X-Rate-Limit reported: a request goes when the
     // window has room by that count, plus the requests sent since, minus this client's own
     // requests that have left the window since. Otherwise it waits until the next of its own
-    // leaves; when none will (others spent the budget), one probe goes per (window / limit) to
-    // learn whether the window has freed capacity.
+    // leaves; when others' requests fill part of the window (when they leave is unknown), one
+    // probe goes per (window / limit) to learn whether the window has freed capacity.
     asio::awaitable<budget_ticket> acquire_budget() {
         bool counted_throttle = false;
         for (;;) {
@@ -263,7 +276,10 @@ struct client::impl {
                 limit.freed_since_observed = freed_by(now, &next_freed);
                 if (*limit.available() > 0)
                     co_return record_sent(now);
-                if (next_freed == std::chrono::steady_clock::time_point::max() &&
+                // Probes only when others' requests fill part of the window (when they leave is
+                // not known); a window full of this client's own would answer a probe with 429.
+                if ((next_freed == std::chrono::steady_clock::time_point::max() ||
+                     foreign_in_window() > 0) &&
                     now >= next_probe) {
                     next_probe = now + probe_interval();
                     co_return record_sent(now);
