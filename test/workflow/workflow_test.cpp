@@ -1163,9 +1163,14 @@ BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_window_is_paced_without_429) {
     so.rate_limit = 15;
     so.rate_limit_window = 2s;
     env e(so);
-    auto config = e.client->config();
-    config.rate_limit_window = 2s;
-    e.client = std::make_unique<api::client>(e.io.get_executor(), config);
+    api::client_config config;
+    config.base_url = e.sim.api_url();
+    config.ca_file = e.sim.ca_file();
+    config.key_id = e.key.key_id;
+    config.issuer_id = e.key.issuer_id;
+    config.private_key = auth::private_key::from_pem(e.key.private_key_pem);
+    config.rate_limit_window = 2s; // the client knows the window (the header says "hour")
+    e.client = std::make_unique<api::client>(e.io.get_executor(), std::move(config));
     std::vector<wf::batch_entry> entries;
     for (std::size_t i = 0; i < 6; ++i) {
         wf::batch_entry b;
