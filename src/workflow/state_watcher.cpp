@@ -68,18 +68,38 @@ std::string_view release_relationship(release_channel c) {
     return {};
 }
 
-// What one poll learned about one resource.
+using release_slots = std::array<std::optional<release_status>, channel_count>;
+
+// What one poll learned about one resource. What is large and rare sits behind pointers, so
+// that a listing's observation of a version still processing stays small: a pack's snapshot
+// holds one per version.
 struct observation {
     std::string state;
-    std::string version_number;      // versions
-    std::string background_asset_id; // versions read on their own, when known
-    std::optional<api::state_details> details;
+    std::string version_number;                        // versions
+    std::string background_asset_id;                   // versions read on their own, when known
+    std::shared_ptr<const api::state_details> details; // when there are some
     // The resource as read, shared: a snapshot and every watch that saw it hold one copy, not
     // one each (a version model is about 2 KB before its strings, and 10,000 watches add up).
     std::shared_ptr<const api::background_asset_upload_file> file;
     std::shared_ptr<const api::background_asset_version> version;
-    std::array<std::optional<release_status>, channel_count> releases; // versions
+    std::shared_ptr<const release_slots> releases; // versions with a release; release reads
+
+    const std::optional<release_status>& release(release_channel c) const {
+        static const std::optional<release_status> none;
+        return releases ? (*releases)[static_cast<std::size_t>(c)] : none;
+    }
+    std::optional<api::state_details> details_copy() const {
+        if (!details)
+            return std::nullopt;
+        return *details;
+    }
 };
+
+std::shared_ptr<const api::state_details> shared_details(const api::state_details& d) {
+    const bool any = (d.errors && !d.errors->empty()) || (d.warnings && !d.warnings->empty()) ||
+                     (d.infos && !d.infos->empty());
+    return any ? std::make_shared<const api::state_details>(d) : nullptr;
+}
 
 using snapshot = std::map<std::string, observation, std::less<>>;
 
@@ -132,7 +152,7 @@ api::state_details details_of(const api::asset_delivery_state& d) {
     return out;
 }
 
-std::string describe(const std::optional<api::state_details>& d) {
+std::string describe(const std::shared_ptr<const api::state_details>& d) {
     std::string out;
     if (d && d->errors)
         for (const auto& e : *d->errors) {
@@ -170,16 +190,20 @@ observation observe_version(const api::background_asset_version& v,
             o.state = v.attributes->state->str();
         if (v.attributes->version)
             o.version_number = *v.attributes->version;
-        o.details = v.attributes->state_details;
+        if (v.attributes->state_details)
+            o.details = shared_details(*v.attributes->state_details);
     }
     if (v.relationships) {
         const auto& r = *v.relationships;
-        o.releases[0] = release_of<api::internal_beta_release>(release_channel::internal_beta,
-                                                               r.internal_beta_release, included);
-        o.releases[1] = release_of<api::external_beta_release>(release_channel::external_beta,
-                                                               r.external_beta_release, included);
-        o.releases[2] = release_of<api::app_store_release>(release_channel::app_store,
-                                                           r.app_store_release, included);
+        release_slots slots;
+        slots[0] = release_of<api::internal_beta_release>(release_channel::internal_beta,
+                                                          r.internal_beta_release, included);
+        slots[1] = release_of<api::external_beta_release>(release_channel::external_beta,
+                                                          r.external_beta_release, included);
+        slots[2] = release_of<api::app_store_release>(release_channel::app_store,
+                                                      r.app_store_release, included);
+        if (slots[0] || slots[1] || slots[2])
+            o.releases = std::make_shared<const release_slots>(std::move(slots));
         if (r.background_asset && r.background_asset->data)
             o.background_asset_id = r.background_asset->data->id;
     }
@@ -356,6 +380,15 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             static_cast<std::int64_t>(std::max(prior_ms(bytes) * scale, 1.0)));
     }
 
+    // A version that took at least `at_least`: the estimate is no less.
+    void raise_estimate(std::uint64_t bytes, std::chrono::milliseconds at_least) {
+        const double log_scale = std::clamp(
+            std::log(std::max(static_cast<double>(at_least.count()), 1.0) / prior_ms(bytes)), -6.9,
+            6.9);
+        std::lock_guard lock(mutex);
+        processing_log_scale = std::max(processing_log_scale, log_scale);
+    }
+
     // Without an estimate, a version watched from the start of its processing and seen done
     // `elapsed` later (at most that long, at least the look before) gives the first one.
     void learn_first_duration(std::uint64_t bytes, std::chrono::milliseconds elapsed) {
@@ -482,7 +515,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 const auto& d = *doc.data.attributes->asset_delivery_state;
                 if (d.state)
                     o.state = d.state->str();
-                o.details = details_of(d);
+                o.details = shared_details(details_of(d));
             }
             o.file = std::make_shared<const api::background_asset_upload_file>(std::move(doc.data));
             out.emplace(e.id, std::move(o));
@@ -527,7 +560,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                     r.state = doc.data.attributes->state->str();
             }
             o.state = r.state;
-            o.releases[index_of(e.channel)] = std::move(r);
+            auto slots = std::make_shared<release_slots>();
+            (*slots)[index_of(e.channel)] = std::move(r);
+            o.releases = std::move(slots);
             out.emplace(e.id, std::move(o));
             break;
         }
@@ -648,7 +683,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     // The state a watch looks at in an observation.
     static std::string watched_state(const watch_spec& w, const observation& o) {
         if (w.kind == watch_kind::release_of_version) {
-            const auto& r = o.releases[index_of(w.channel)];
+            const auto& r = o.release(w.channel);
             return r ? r->state : std::string();
         }
         return o.state;
@@ -664,8 +699,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         unsigned failures = 0;
         std::chrono::milliseconds first_wait{0};
         double scale_used = 0; // the learned scale first_wait was made with
-        // Untimed (no estimate yet): when the processing started, to learn its duration.
+        // When the version's processing started (processing_bytes), to learn its duration, and
+        // the last look that found it still processing.
         std::optional<clock::time_point> learn_from;
+        std::optional<clock::time_point> seen_processing_at;
         std::chrono::milliseconds interval{0};
         std::string pack_id;
         std::string last_state;
@@ -744,10 +781,19 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         r.failures = 0;
         auto current = watched_state(w, *seen);
         if (r.learn_from && !current.empty() && is_final(w.kind, w.channel, current)) {
-            learn_first_duration(*w.options.processing_bytes,
-                                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     clock::now() - *r.learn_from));
+            using ms = std::chrono::milliseconds;
+            const auto bytes = *w.options.processing_bytes;
+            if (r.first_wait.count() == 0)
+                learn_first_duration(bytes,
+                                     std::chrono::duration_cast<ms>(clock::now() - *r.learn_from));
+            else if (r.seen_processing_at)
+                // Its first look came too early: it took at least until the last look that
+                // found it processing, and the estimate is no less than that.
+                raise_estimate(
+                    bytes, std::chrono::duration_cast<ms>(*r.seen_processing_at - *r.learn_from));
             r.learn_from.reset();
+        } else if (r.learn_from) {
+            r.seen_processing_at = clock::now();
         }
         if (was_first_look) {
             const bool done = !current.empty() && is_final(w.kind, w.channel, current);
@@ -776,13 +822,14 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             co_return std::make_unique<observation>(std::move(*seen));
         }
         if (!current.empty() && is_final(w.kind, w.channel, current))
-            throw watch_error(watch_error::reason::unreachable, type, w.id, current, seen->details,
+            throw watch_error(watch_error::reason::unreachable, type, w.id, current,
+                              seen->details_copy(),
                               type + " " + w.id + " ended " + current + describe(seen->details));
         if (w.kind == watch_kind::release_of_version &&
             seen->state == api::background_asset_version_state::failed)
             throw watch_error(watch_error::reason::unreachable,
                               std::string(api::background_asset_version::resource_type), w.id,
-                              seen->state, seen->details,
+                              seen->state, seen->details_copy(),
                               "version " + w.id + " FAILED" + describe(seen->details));
         // A version read on its own tells its pack: from now on, share its listing.
         if (r.versioned && r.pack_id.empty() && !seen->background_asset_id.empty()) {
@@ -826,8 +873,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         if (s.options.timed_first_looks && w.kind == watch_kind::version &&
             w.options.processing_bytes) {
             expected = s.expected_processing(*w.options.processing_bytes, &r.scale_used);
-            if (!expected)
-                r.learn_from = clock::now();
+            r.learn_from = clock::now();
         }
         if (expected) {
             r.first_wait = *expected;
@@ -846,7 +892,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             co_await timer.async_wait(asio::use_awaitable);
         }
 
-        r.pack_id = w.options.background_asset_id;
+        r.pack_id = std::move(w.options.background_asset_id);
         r.reg = s.enlist_for(w, r);
         struct delist_guard {
             state& s;
@@ -882,7 +928,7 @@ api::background_asset_version version_of(observation& o, const state_watcher::st
     return *o.version;
 }
 release_status release_in(observation& o, const state_watcher::state::watch_spec& w) {
-    return std::move(*o.releases[index_of(w.channel)]);
+    return *o.release(w.channel);
 }
 
 } // namespace
