@@ -1098,6 +1098,8 @@ BOOST_AUTO_TEST_CASE(a_first_look_timed_after_processing_is_the_only_look) {
 }
 
 BOOST_AUTO_TEST_CASE(first_looks_that_come_too_early_move_the_estimate_up) {
+    // Processing takes 1.5 s; the prior says 10 ms. The first look misses, and once the version
+    // is done the estimate is at least the time it was last seen processing.
     sim::simulator_options so = fast_options();
     so.version_processing_delay = 1500ms;
     env e(so);
@@ -1107,14 +1109,14 @@ BOOST_AUTO_TEST_CASE(first_looks_that_come_too_early_move_the_estimate_up) {
     wo.processing.prior_base = 10ms;
     wo.processing.prior_per_mib = 0ms;
     auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
-    auto looks = publish_in_turn(e, watcher, 2, "Early");
+    auto looks = publish_in_turn(e, watcher, 1, "Early");
     auto st = watcher->stats();
-    BOOST_TEST(st.timed_first_looks == 2u);
+    BOOST_TEST(st.timed_first_looks == 1u);
     BOOST_TEST(st.timed_first_looks_done == 0u);
-    for (auto n : looks)
-        BOOST_TEST(n >= 2u);
-    const double expected = 10.0 * std::exp(2 * 0.25 * 0.8);
-    BOOST_TEST(std::abs(double(watcher->expected_processing(0).value().count()) - expected) <= 1.0);
+    BOOST_TEST(looks.at(0) >= 2u);
+    // The looks after the first wait at most 200 ms (the policy's max): the last that found the
+    // version processing came less than that before it was done.
+    BOOST_TEST(watcher->expected_processing(0).value().count() >= 1000);
     // Sizes count through the prior's per-MiB term.
     wf::watcher_options sized = wo;
     sized.processing.prior_per_mib = 100ms;
