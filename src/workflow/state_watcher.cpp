@@ -884,7 +884,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             max_interval = std::max(policy.max, r.first_wait);
             r.first_look = true;
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                s.jittered(r.first_wait, policy.jitter) * s.budget_factor());
+                s.jittered(r.first_wait, policy.jitter / 4) * s.budget_factor());
             if (r.deadline != clock::time_point::max())
                 wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::max(r.deadline - clock::now(), clock::duration(0))));

@@ -1092,8 +1092,8 @@ BOOST_AUTO_TEST_CASE(a_first_look_timed_after_processing_is_the_only_look) {
     auto st = watcher->stats();
     BOOST_TEST(st.timed_first_looks == 3u);
     BOOST_TEST(st.timed_first_looks_done == 3u);
-    // Each look that found the version done moved the estimate down by 0.25 x (1 - 0.8).
-    const double expected = 1500.0 * std::exp(-3 * 0.25 * 0.2);
+    // Each look that found the version done moved the estimate down by 0.25 x (1 - 0.9).
+    const double expected = 1500.0 * std::exp(-3 * 0.25 * 0.1);
     BOOST_TEST(std::abs(double(watcher->expected_processing(0).value().count()) - expected) <= 1.0);
 }
 

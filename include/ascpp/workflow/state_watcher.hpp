@@ -59,7 +59,9 @@ struct poll_policy {
 // done: the prior (base + per_mib x the version's MiB) scaled by what the watcher learned from
 // the versions it saw finish (whether each was done at its first look: too early moves the
 // estimate up by learning_rate x quantile, in log space, done moves it down by learning_rate x
-// (1 - quantile), so it settles where `quantile` of first looks find the version done). Later
+// (1 - quantile), so it settles where `quantile` of first looks find the version done; a
+// version whose first look came too early raises it to at least the time it was last seen
+// processing). Later
 // looks wait backoff_fraction of the first look's time, growing by the poll policy's multiplier
 // up to the larger of its max and the first look's time.
 struct processing_estimate {
@@ -71,9 +73,9 @@ struct processing_estimate {
     std::optional<std::chrono::milliseconds> prior_base;
     bool prior_at_apple = true;
     std::chrono::milliseconds prior_per_mib{2'000};
-    double quantile = 0.8;
+    double quantile = 0.9;
     double learning_rate = 0.25;
-    double backoff_fraction = 0.5;
+    double backoff_fraction = 1.0;
 };
 
 struct watch_options {
