@@ -182,8 +182,10 @@ std::optional<release_status> release_of(release_channel channel,
 // `keep_model`: whether the observation keeps a copy of the version's model (a watch returns
 // it); a listing keeps it only for final states unless a watch wants it earlier, since most of
 // a waiting watch's memory would otherwise be the model of a version still processing.
+// `listing`: read in its pack's listing (its pack is known; not kept).
 observation observe_version(const api::background_asset_version& v,
-                            const api::included_resources& included, bool keep_model = true) {
+                            const api::included_resources& included, bool keep_model = true,
+                            bool listing = false) {
     observation o;
     if (v.attributes) {
         if (v.attributes->state)
@@ -204,7 +206,7 @@ observation observe_version(const api::background_asset_version& v,
                                                       r.app_store_release, included);
         if (slots[0] || slots[1] || slots[2])
             o.releases = std::make_shared<const release_slots>(std::move(slots));
-        if (r.background_asset && r.background_asset->data)
+        if (!listing && r.background_asset && r.background_asset->data)
             o.background_asset_id = r.background_asset->data->id;
     }
     if (keep_model || version_rank(o.state) == 2)
@@ -236,6 +238,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::array<std::size_t, channel_count> channels{};
     };
 
+    using version_map = std::map<std::string, watched_version, std::less<>>;
+
     // One shared request target: a pack's version listing, or one resource.
     struct entry {
         entry(std::string k, asio::any_io_executor ex) : key(std::move(k)), done(ex) {}
@@ -246,7 +250,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         release_channel channel = release_channel::internal_beta;
         std::array<std::size_t, channel_count> channels{}; // version reads: releases to include
         std::size_t watches = 0;
-        std::map<std::string, watched_version, std::less<>> versions; // listings
+        version_map versions;         // listings
         std::size_t early_models = 0; // watches that may end on a state that is not final
         std::uint64_t registrations = 0;
 
@@ -262,7 +266,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     struct registration {
         std::shared_ptr<entry> e;
         std::uint64_t id = 0;
-        std::string version_id; // listings
+        std::optional<version_map::iterator> version; // listings: its node, until delisted
         std::optional<release_channel> channel;
         bool early_model = false;
     };
@@ -303,11 +307,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         }
         auto& e = *slot;
         ++e.watches;
-        registration r{slot, ++e.registrations, version_id, channel, early_model};
+        registration r{slot, ++e.registrations, std::nullopt, channel, early_model};
         if (early_model)
             ++e.early_models;
         if (!version_id.empty()) {
-            auto& v = e.versions[version_id];
+            auto it = e.versions.try_emplace(version_id).first;
+            r.version = it;
+            auto& v = it->second;
             ++v.count;
             if (channel)
                 ++v.channels[index_of(*channel)];
@@ -322,13 +328,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         auto& e = *r.e;
         if (r.early_model)
             --e.early_models;
-        if (!r.version_id.empty()) {
-            if (auto it = e.versions.find(r.version_id); it != e.versions.end()) {
-                if (r.channel)
-                    --it->second.channels[index_of(*r.channel)];
-                if (--it->second.count == 0)
-                    e.versions.erase(it);
-            }
+        if (r.version) {
+            auto it = *r.version;
+            if (r.channel)
+                --it->second.channels[index_of(*r.channel)];
+            if (--it->second.count == 0)
+                e.versions.erase(it);
         } else if (r.channel && e.kind == watch_kind::version) {
             --e.channels[index_of(*r.channel)];
         }
@@ -485,7 +490,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (!page)
                 break;
             for (const auto& v : page->data) {
-                auto o = observe_version(v, page->included, early_models);
+                auto o = observe_version(v, page->included, early_models, true);
                 if (watched.count(v.id))
                     ++found;
                 out.emplace(v.id, std::move(o));
