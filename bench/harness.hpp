@@ -83,6 +83,7 @@ inline const std::string memory_app = "9200000000";
 inline const std::string batch_app = "9300000000";
 inline const std::string many_files_app = "9400000000";
 inline const std::string republish_app = "9500000000";
+inline const std::string polls_app = "9600000000";
 
 // A unique asset pack identifier: com.example.bench.KIND.PID[.N].
 std::string pack_identifier(std::string_view kind);

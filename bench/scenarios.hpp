@@ -24,6 +24,9 @@ json::object scenario_publish(const settings& s, bench_env& env, const fs::path&
 // republish (republish_unchanged): a batch published again with a few packs changed: bytes and
 // API requests of the unchanged packs, and the local hashing's cost.
 json::object scenario_republish(const settings& s, bench_env& env, const fs::path& dir);
+// polls (polls_and_pacing): a batch waited for COMPLETE under realistic (scaled) processing
+// times, with today's poll policy and with timed looks; then under a scaled rate limit.
+json::object scenario_polls(const settings& s, bench_env& env, const fs::path& dir);
 // watch (watch_at_scale): state_watcher against one GET per watcher, on thousands of versions.
 json::object scenario_watch(const settings& s, bench_env& env, const fs::path& dir);
 // memory (memory_bound): peak RSS of `ascpp publish` of a big file against a small one.

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <deque>
 #include <iomanip>
 #include <mutex>
 #include <random>
@@ -148,6 +149,74 @@ struct client::impl {
     rate_limit_status limit;
     std::uint64_t in_flight = 0;
     std::chrono::steady_clock::time_point next_probe{};
+    // This client's requests that may still be in the server's window, oldest first, and when
+    // the latest X-Rate-Limit arrived (steady clock). Bounded: entries older than the window
+    // (plus the margin) are dropped, and the client sends at most the limit within a window.
+    std::deque<std::chrono::steady_clock::time_point> sent_times;
+    std::chrono::steady_clock::time_point observed_at{};
+    static constexpr std::size_t max_sent_times = 1'000'000;
+
+    std::chrono::steady_clock::duration window() const { return config.rate_limit_window; }
+    // How late the server may count a request after it left: its window may hold it this much
+    // longer than the client's count says.
+    std::chrono::steady_clock::duration window_margin() const {
+        return std::max<std::chrono::steady_clock::duration>(config.rate_limit_window / 100,
+                                                             std::chrono::milliseconds(250));
+    }
+
+    // Under the lock: own requests counted in the last observation that have left the window by
+    // `now` (the server surely counted them then, and surely dropped them since), and when the
+    // next one will have.
+    std::uint64_t freed_by(std::chrono::steady_clock::time_point now,
+                           std::chrono::steady_clock::time_point* next) {
+        const auto horizon = now - window() - window_margin();
+        while (!sent_times.empty() && sent_times.front() <= observed_at - window() &&
+               sent_times.front() <= horizon)
+            sent_times.pop_front();
+        std::uint64_t freed = 0;
+        for (auto t : sent_times) {
+            if (t <= observed_at - window())
+                continue; // already out of the window the observation counted
+            if (t > horizon) {
+                if (next)
+                    *next = t + window() + window_margin();
+                break;
+            }
+            ++freed;
+        }
+        return freed;
+    }
+
+    // When a request left, and how many were in flight then: the server may count those after
+    // it, so its response's X-Rate-Limit may leave them out.
+    struct budget_ticket {
+        std::chrono::steady_clock::time_point sent{};
+        std::uint64_t in_flight_before = 0;
+    };
+    std::chrono::steady_clock::time_point applied_sent{}; // the request of the applied count
+
+    // Under the lock: requests in the last count that were not this client's own (another
+    // client of the same key), as far as can be told.
+    std::int64_t foreign_in_window() const {
+        if (!limit.last || !limit.last->hour_limit || !limit.last->hour_remaining)
+            return 0;
+        const auto used = *limit.last->hour_limit - *limit.last->hour_remaining;
+        const auto first =
+            std::upper_bound(sent_times.begin(), sent_times.end(), observed_at - window());
+        const auto last = std::upper_bound(sent_times.begin(), sent_times.end(), applied_sent);
+        const auto own = last > first ? static_cast<std::int64_t>(last - first) : 0;
+        return used - own;
+    }
+
+    budget_ticket record_sent(std::chrono::steady_clock::time_point now) {
+        budget_ticket t{now, in_flight};
+        ++limit.sent_since_observed;
+        ++in_flight;
+        if (sent_times.size() >= max_sent_times)
+            sent_times.pop_front();
+        sent_times.push_back(now);
+        return t;
+    }
     std::mt19937_64 rng{std::random_device{}()};
 
     bool same_origin(const boost::urls::url_view& u) const { return origin_of(u) == origin; }
@@ -171,39 +240,43 @@ struct client::impl {
         return std::chrono::milliseconds(static_cast<std::int64_t>(jitter(rng)));
     }
 
-    // One request per (hour / limit) is what a rolling hourly window frees on average.
+    // One request per (window / limit) is what a rolling window frees on average.
     std::chrono::milliseconds probe_interval() const {
         if (limit.last && limit.last->hour_limit && *limit.last->hour_limit > 0)
             return std::max<std::chrono::milliseconds>(
-                100ms, std::chrono::milliseconds(3'600'000 / *limit.last->hour_limit));
+                100ms, std::chrono::milliseconds(config.rate_limit_window.count() /
+                                                 *limit.last->hour_limit));
         return 1000ms;
     }
 
-    // Keeps requests within the budget the last X-Rate-Limit reported: once as many requests
-    // were sent since as the server said remained, further requests wait, letting one probe
-    // through per (hour / limit) to learn whether the rolling window has freed capacity.
-    asio::awaitable<void> acquire_budget() {
+    // Keeps requests within the budget the last X-Rate-Limit reported: a request goes when the
+    // window has room by that count, plus the requests sent since, minus this client's own
+    // requests that have left the window since. Otherwise it waits until the next of its own
+    // leaves; when others' requests fill part of the window (when they leave is unknown), one
+    // probe goes per (window / limit) to learn whether the window has freed capacity.
+    asio::awaitable<budget_ticket> acquire_budget() {
         bool counted_throttle = false;
         for (;;) {
             std::chrono::steady_clock::time_point wait_until;
             {
                 std::lock_guard lock(mutex);
                 const bool known = limit.last && limit.last->hour_remaining;
-                if (!config.client_side_rate_limit || !known ||
-                    limit.sent_since_observed <
-                        static_cast<std::uint64_t>(*limit.last->hour_remaining)) {
-                    ++limit.sent_since_observed;
-                    ++in_flight;
-                    co_return;
-                }
                 auto now = std::chrono::steady_clock::now();
-                if (now >= next_probe) {
+                if (!config.client_side_rate_limit || !known)
+                    co_return record_sent(now);
+                auto next_freed = std::chrono::steady_clock::time_point::max();
+                limit.freed_since_observed = freed_by(now, &next_freed);
+                if (*limit.available() > 0)
+                    co_return record_sent(now);
+                // Probes only when others' requests fill part of the window (when they leave is
+                // not known); a window full of this client's own would answer a probe with 429.
+                if ((next_freed == std::chrono::steady_clock::time_point::max() ||
+                     foreign_in_window() > 0) &&
+                    now >= next_probe) {
                     next_probe = now + probe_interval();
-                    ++limit.sent_since_observed;
-                    ++in_flight;
-                    co_return;
+                    co_return record_sent(now);
                 }
-                wait_until = next_probe;
+                wait_until = std::min(next_freed, next_probe);
                 if (!counted_throttle) {
                     counted_throttle = true;
                     ++limit.throttled;
@@ -216,18 +289,27 @@ struct client::impl {
         }
     }
 
-    void finished(const http::response* r) {
+    void finished(const http::response* r, const budget_ticket& ticket) {
         std::lock_guard lock(mutex);
         if (in_flight > 0)
             --in_flight;
         if (!r)
             return;
         if (auto header = r->header("x-rate-limit"); !header.empty())
-            if (auto parsed = parse_rate_limit(header)) {
+            if (auto parsed = parse_rate_limit(header);
+                parsed && (!limit.last || ticket.sent >= applied_sent)) {
+                // Only a count at least as recent as the one applied (responses overtake each
+                // other). It may leave out the requests sent after this one and those that were
+                // in flight when it left: they count as sent since.
                 limit.last = std::move(parsed);
                 limit.observed = std::chrono::system_clock::now();
-                // Requests still in flight were sent but may not be counted in this figure yet.
-                limit.sent_since_observed = in_flight;
+                observed_at = std::chrono::steady_clock::now();
+                applied_sent = ticket.sent;
+                const auto later = static_cast<std::uint64_t>(
+                    sent_times.end() -
+                    std::upper_bound(sent_times.begin(), sent_times.end(), ticket.sent));
+                limit.sent_since_observed = ticket.in_flight_before + later;
+                limit.freed_since_observed = 0;
                 // Spent: the next request waits one probe interval instead of going at once.
                 if (limit.last->hour_remaining && *limit.last->hour_remaining <= 0)
                     next_probe =
@@ -286,12 +368,12 @@ struct client::impl {
         const unsigned max_attempts = std::max(1u, policy.max_attempts);
         bool renewed_after_401 = false;
         for (unsigned attempt = 1;; ++attempt) {
-            co_await acquire_budget();
+            const auto ticket = co_await acquire_budget();
             http::request req;
             try {
                 req = make_request(method, url, body);
             } catch (...) {
-                finished(nullptr);
+                finished(nullptr, ticket);
                 throw;
             }
             count_sent(operation, attempt > 1);
@@ -299,7 +381,7 @@ struct client::impl {
             try {
                 resp = co_await http->send(std::move(req));
             } catch (const http::transport_error& e) {
-                finished(nullptr);
+                finished(nullptr, ticket);
                 const auto ec = e.code();
                 const bool may_retry = policy.retry_connection_errors && attempt < max_attempts &&
                                        (method == verb::post ? is_connection_failure_before_send(ec)
@@ -308,7 +390,7 @@ struct client::impl {
                     throw;
             }
             if (resp.status != 0) {
-                finished(&resp);
+                finished(&resp, ticket);
                 if (resp.ok())
                     co_return resp;
 
@@ -487,7 +569,10 @@ client_stats client::stats() const {
 
 rate_limit_status client::rate_limit() const {
     std::lock_guard lock(impl_->mutex);
-    return impl_->limit;
+    auto out = impl_->limit;
+    out.freed_since_observed = impl_->freed_by(std::chrono::steady_clock::now(), nullptr);
+    out.window = impl_->config.rate_limit_window;
+    return out;
 }
 
 // ---- paging ----

@@ -312,7 +312,15 @@ json::object batch_json(const workflow::batch_summary& s) {
                                               : json::value(nullptr)}};
         items.push_back(std::move(o));
     }
+    json::object plan{{"expectedRequests", s.plan.expected_requests},
+                      {"extraWindows", s.plan.extra_windows}};
+    if (s.plan.limit)
+        plan["limit"] = *s.plan.limit;
+    if (s.plan.available)
+        plan["available"] = *s.plan.available;
     return json::object{{"items", std::move(items)},
+                        {"plan", std::move(plan)},
+                        {"rateLimited", s.rate_limited},
                         {"succeeded", s.succeeded},
                         {"published", s.published()},
                         {"unchanged", s.unchanged},
@@ -374,6 +382,23 @@ asio::awaitable<void> batch_command(context& ctx) {
     options.publish.force = a.force;
 
     ctx.note("Publishing " + std::to_string(entries.size()) + " asset packs from " + a.file);
+    options.on_plan = [&ctx](const workflow::batch_plan& p) {
+        if (!p.limit || !p.available)
+            return;
+        std::string line =
+            "Rate limit: " + std::to_string(std::max<std::int64_t>(*p.available, 0)) + " of " +
+            std::to_string(*p.limit) + " requests left; this batch needs about " +
+            std::to_string(p.expected_requests);
+        if (p.extra_windows == 0) {
+            line += ", within the budget.";
+        } else {
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                p.earliest_finish - std::chrono::system_clock::now());
+            line += ": paced to the budget, done in no less than " +
+                    format_duration(std::max(wait, std::chrono::milliseconds(0))) + ".";
+        }
+        ctx.notice(line);
+    };
     auto summary =
         co_await workflow::publish_batch(ctx.client, std::move(entries), std::move(options));
     ctx.progress.finish();

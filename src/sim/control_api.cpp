@@ -59,6 +59,64 @@ std::vector<std::string> app_list(const json::value& v) {
     return out;
 }
 
+// A non-negative number member, when present.
+std::optional<double> number_member(const json::object& o, std::string_view name) {
+    auto* v = o.if_contains(name);
+    if (!v || v->is_null())
+        return std::nullopt;
+    if (!v->is_number())
+        throw bad_request("'" + std::string(name) + "' must be a number");
+    double d = v->to_number<double>();
+    if (!(d >= 0) || d > 1e12)
+        throw bad_request("'" + std::string(name) + "' must be from 0 to 1e12");
+    return d;
+}
+
+// Under svc.mutex.
+json::object timing_json(const service& svc) {
+    return {{"uploadProcessingDelayMs", svc.options.upload_processing_delay.count()},
+            {"versionProcessingDelayMs", svc.options.version_processing_delay.count()},
+            {"versionProcessingPerMiBMs", svc.options.version_processing_per_mib.count()},
+            {"versionProcessingSpread", svc.options.version_processing_spread},
+            {"rateLimit", svc.limiter.limit()},
+            {"rateLimitWindowMs", svc.limiter.window().count()}};
+}
+
+// PUT /sim/timing: every member optional; checked before any is applied.
+json::object set_timing(service& svc, const json::object& body) {
+    for (auto& [k, v] : body)
+        if (k != "uploadProcessingDelayMs" && k != "versionProcessingDelayMs" &&
+            k != "versionProcessingPerMiBMs" && k != "versionProcessingSpread" &&
+            k != "rateLimit" && k != "rateLimitWindowMs")
+            throw bad_request("unknown member '" + std::string(k) + "'");
+    auto ms = [](double d) { return std::chrono::milliseconds(static_cast<std::int64_t>(d)); };
+    auto upload = number_member(body, "uploadProcessingDelayMs");
+    auto version = number_member(body, "versionProcessingDelayMs");
+    auto per_mib = number_member(body, "versionProcessingPerMiBMs");
+    auto spread = number_member(body, "versionProcessingSpread");
+    auto limit = number_member(body, "rateLimit");
+    auto window = number_member(body, "rateLimitWindowMs");
+    if (spread && *spread > 5)
+        throw bad_request("'versionProcessingSpread' must be from 0 to 5");
+    if (limit && (*limit < 1 || *limit > 4e9))
+        throw bad_request("'rateLimit' must be from 1 to 4e9");
+    if (window && *window < 1)
+        throw bad_request("'rateLimitWindowMs' must be at least 1");
+    std::lock_guard lock(svc.mutex);
+    if (upload)
+        svc.options.upload_processing_delay = ms(*upload);
+    if (version)
+        svc.options.version_processing_delay = ms(*version);
+    if (per_mib)
+        svc.options.version_processing_per_mib = ms(*per_mib);
+    if (spread)
+        svc.options.version_processing_spread = *spread;
+    if (limit || window)
+        svc.limiter.set(limit ? static_cast<std::uint32_t>(*limit) : svc.limiter.limit(),
+                        window ? ms(*window) : svc.limiter.window());
+    return timing_json(svc);
+}
+
 json::object faults_json(service& svc) {
     json::array rules;
     for (auto& r : svc.faults.rules())
@@ -72,6 +130,9 @@ json::object index_json() {
                                   "POST /sim/reset {apps?: [id]}", "POST /sim/apps {id}",
                                   "GET /sim/faults", "PUT /sim/faults {seed?, rules: [rule]}",
                                   "DELETE /sim/faults", "POST /sim/processing {paused}",
+                                  "GET, PUT /sim/timing {uploadProcessingDelayMs?, "
+                                  "versionProcessingDelayMs?, versionProcessingPerMiBMs?, "
+                                  "versionProcessingSpread?, rateLimit?, rateLimitWindowMs?}",
                                   "POST /sim/keys {individual?} | {keyId, issuerId?, publicKey}",
                                   "DELETE /sim/keys/{keyId}",
                                   "POST /sim/releases {version, channel: externalBeta|appStore, "
@@ -118,6 +179,12 @@ response_type route_control(service& svc, const request_type& req,
         svc.set_paused(p->get_bool());
         return json_response(200, json::object{{"paused", p->get_bool()}}, req);
     }
+    if (what == "timing" && n == 2 && method == http::verb::get) {
+        std::lock_guard lock(svc.mutex);
+        return json_response(200, timing_json(svc), req);
+    }
+    if (what == "timing" && n == 2 && method == http::verb::put)
+        return json_response(200, set_timing(svc, body_object(req)), req);
     if (what == "faults" && n == 2) {
         if (method == http::verb::get)
             return json_response(200, faults_json(svc), req);

@@ -41,7 +41,26 @@ public:
     }
 
     // The header for a request that counts against no key (it was not authenticated).
-    verdict peek() const { return {true, limit_, limit_}; }
+    verdict peek() const {
+        std::lock_guard lock(mutex_);
+        return {true, limit_, limit_};
+    }
+
+    // A new limit and window (counted requests are kept: they leave the new window by its
+    // own length).
+    void set(std::uint32_t limit, std::chrono::milliseconds window) {
+        std::lock_guard lock(mutex_);
+        limit_ = limit;
+        window_ = window;
+    }
+    std::uint32_t limit() const {
+        std::lock_guard lock(mutex_);
+        return limit_;
+    }
+    std::chrono::milliseconds window() const {
+        std::lock_guard lock(mutex_);
+        return window_;
+    }
 
     void clear() {
         std::lock_guard lock(mutex_);
@@ -49,7 +68,7 @@ public:
     }
 
 private:
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::uint32_t limit_;
     std::chrono::milliseconds window_;
     // Bounded: at most `limit_` timestamps per key.

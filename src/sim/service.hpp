@@ -16,9 +16,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -117,9 +119,23 @@ struct service {
     std::filesystem::path spool_dir;
     std::uint64_t cursor_key = 0;
 
-    // Guards `db` and everything reachable from it.
+    // Guards `db` and everything reachable from it, and the processing timers' options
+    // (options.*_processing_*), which the control API may change while the simulator runs.
     std::mutex mutex;
     store db;
+    std::mt19937_64 processing_rng{options.seed};
+
+    // Under `mutex`: how long a version whose asset file has `bytes` takes to process.
+    std::chrono::milliseconds version_processing_time(std::uint64_t bytes) {
+        double ms = static_cast<double>(options.version_processing_delay.count()) +
+                    static_cast<double>(options.version_processing_per_mib.count()) *
+                        static_cast<double>(bytes) / (1024.0 * 1024.0);
+        if (options.version_processing_spread > 0) {
+            std::normal_distribution<double> z(0.0, options.version_processing_spread);
+            ms *= std::exp(z(processing_rng));
+        }
+        return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+    }
 
     jwt_verifier keys;
     rate_limiter limiter;

@@ -268,6 +268,7 @@ void inspect_manifest(service& svc, upload_file_record& f, std::vector<state_det
 
 void settle_file(service& svc, const std::string& file_id) {
     std::string version_to_finish;
+    std::chrono::milliseconds version_delay{0};
     {
         std::lock_guard lock(svc.mutex);
         auto* f = svc.db.find_upload_file(file_id);
@@ -286,11 +287,13 @@ void settle_file(service& svc, const std::string& file_id) {
                               "The file could not be processed (injected by the simulator's "
                               "fault rules)"});
         svc.db.finish_upload_file(*f, std::move(errors), std::move(warnings));
-        if (f->asset_type == "ASSET")
+        if (f->asset_type == "ASSET") {
             version_to_finish = f->version_id;
+            version_delay = svc.version_processing_time(f->file_size);
+        }
     }
     if (!version_to_finish.empty())
-        svc.schedule(svc.options.version_processing_delay, [&svc, version_to_finish] {
+        svc.schedule(version_delay, [&svc, version_to_finish] {
             std::lock_guard lock(svc.mutex);
             if (auto* v = svc.db.find_version(version_to_finish))
                 svc.db.finish_version(*v);

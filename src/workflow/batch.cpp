@@ -93,12 +93,51 @@ asio::awaitable<void> look_up_packs(api::client& client, const std::vector<batch
     }
 }
 
+batch_plan make_plan(const api::client& client, const std::vector<batch_entry>& entries,
+                     const std::map<pack_key, api::background_asset>& packs,
+                     const batch_options& options) {
+    batch_plan plan;
+    plan.packs = entries.size();
+    double expected = 0;
+    for (const auto& e : entries) {
+        // A new pack's create takes the place of an existing one's comparison read; either
+        // way: that, create version, reserve, commit.
+        expected += 4;
+        if (e.manifest)
+            expected += 2;
+        if (packs.count(pack_key(e.app_id, e.asset_pack_identifier)) == 0 &&
+            options.identifiers_per_lookup == 0)
+            expected += 1; // its own lookup
+        if (options.publish.wait_for_processing || options.publish.release)
+            expected += 1.5;
+    }
+    plan.expected_requests = static_cast<std::uint64_t>(expected + 0.5);
+    const auto status = client.rate_limit();
+    plan.window = status.window;
+    const auto now = std::chrono::system_clock::now();
+    plan.earliest_finish = now;
+    if (status.last && status.last->hour_limit && *status.last->hour_limit > 0) {
+        plan.limit = *status.last->hour_limit;
+        plan.available = status.available();
+        const auto need = static_cast<std::int64_t>(plan.expected_requests) -
+                          std::max<std::int64_t>(*plan.available, 0);
+        if (need > 0) {
+            plan.extra_windows = static_cast<std::uint64_t>((need + *plan.limit - 1) / *plan.limit);
+            plan.earliest_finish =
+                now + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          plan.window * static_cast<std::int64_t>(plan.extra_windows));
+        }
+    }
+    return plan;
+}
+
 } // namespace
 
 asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<batch_entry> entries,
                                              batch_options options) {
     const auto started = std::chrono::steady_clock::now();
     const auto requests_before = client.stats().requests_sent;
+    const auto rate_limited_before = client.stats().rate_limited;
     batch_summary summary;
     summary.items.resize(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i)
@@ -119,6 +158,10 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
     if (options.identifiers_per_lookup > 0 && !entries.empty())
         co_await look_up_packs(client, entries, options.identifiers_per_lookup, packs, looked_up,
                                summary.lookup_api_requests);
+
+    summary.plan = make_plan(client, entries, packs, options);
+    if (options.on_plan)
+        options.on_plan(summary.plan);
 
     // Workers take the next entry until none is left: at most `workers` publishes at once.
     const std::size_t workers =
@@ -184,6 +227,8 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
         }
     }
     summary.api_requests = client.stats().requests_sent - requests_before;
+    summary.rate_limited = client.stats().rate_limited - rate_limited_before;
+    summary.rate_limit = client.rate_limit();
     summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     co_return summary;

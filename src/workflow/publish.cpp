@@ -119,6 +119,10 @@ struct publisher {
     std::shared_ptr<std::atomic<std::uint64_t>> requests =
         std::make_shared<std::atomic<std::uint64_t>>(0);
     publish_result result;
+    // The pack's newest AWAITING_UPLOAD version (or that it has none) when an earlier read of
+    // this publish told it: the pack was created now, or the comparison's listing saw every
+    // version that could be it. Used once: a step run again after a failure reads again.
+    std::optional<std::optional<api::background_asset_version>> awaiting_known;
     std::mt19937_64 rng{std::random_device{}()}; // reconcile delays
     // SHA-256 of the archive and the manifest, for the comparison (not computed when forced),
     // then given to their uploads so that they are not read again.
@@ -189,6 +193,7 @@ struct publisher {
                 create.asset_pack_identifier = req.asset_pack_identifier;
                 pack = (co_await client.create_background_asset(std::move(create))).data;
                 result.asset_pack_created = true;
+                awaiting_known.emplace(); // a pack created now has no versions
             } catch (const api::api_error& e) {
                 // Someone created it meanwhile (or a lost response was retried): use theirs.
                 if (e.status() != 409)
@@ -237,10 +242,13 @@ struct publisher {
     // their sourceFileChecksums with the local files. Sets result.unchanged and the version.
     asio::awaitable<void> compare_with_newest() {
         api::background_asset_versions_query q;
+        // AWAITING_UPLOAD too, so that the version to continue (if any) is known without a
+        // listing of its own: it is normally the newest, and a few versions are enough.
         q.filter_state = {api::background_asset_version_state::complete,
-                          api::background_asset_version_state::processing};
+                          api::background_asset_version_state::processing,
+                          api::background_asset_version_state::awaiting_upload};
         q.sort = {"-version"};
-        q.limit = 1;
+        q.limit = 5;
         q.include = {std::string(api::includes::background_asset_version::asset_file),
                      std::string(api::includes::background_asset_version::manifest_file)};
         q.fields_background_asset_upload_files = {"assetType", "fileName", "fileSize",
@@ -248,12 +256,31 @@ struct publisher {
         count();
         auto page =
             co_await client.list_background_asset_versions(result.asset_pack.id, std::move(q));
-        if (page.data.empty()) {
-            result.comparison = "the asset pack has no COMPLETE or PROCESSING version to compare "
-                                "with";
+        api::background_asset_version* found = nullptr;
+        const api::background_asset_version* awaiting = nullptr;
+        for (auto& v : page.data) {
+            if (version_state_of(v) == api::background_asset_version_state::awaiting_upload) {
+                if (!awaiting)
+                    awaiting = &v;
+            } else if (!found) {
+                found = &v;
+            }
+        }
+        // A full page without one may hide an older AWAITING_UPLOAD version: then it is looked
+        // for later, as without this listing.
+        if (awaiting)
+            awaiting_known.emplace(*awaiting);
+        else if (!page.has_next())
+            awaiting_known.emplace();
+        if (!found) {
+            result.comparison = page.has_next()
+                                    ? "none of the asset pack's 5 newest versions is COMPLETE or "
+                                      "PROCESSING: published without comparing"
+                                    : "the asset pack has no COMPLETE or PROCESSING version to "
+                                      "compare with";
             co_return;
         }
-        auto& newest = page.data.front();
+        auto& newest = *found;
         const auto version = label_of(newest);
         const api::background_asset_upload_file* asset = nullptr;
         const api::background_asset_upload_file* manifest = nullptr;
@@ -293,7 +320,13 @@ struct publisher {
                 version_state_of(*version) == api::background_asset_version_state::failed)
                 version.reset();
         }
-        if (!version) {
+        bool looked = false;
+        if (!version && awaiting_known) {
+            version = std::move(*awaiting_known);
+            awaiting_known.reset();
+            looked = true;
+        }
+        if (!version && !looked) {
             api::background_asset_versions_query q;
             q.filter_state = {api::background_asset_version_state::awaiting_upload};
             q.sort = {"-version"};
@@ -456,6 +489,14 @@ struct publisher {
         auto wo = opts.watch;
         wo.background_asset_id = result.asset_pack.id;
         wo.requests = requests;
+        // Files this publish committed just now: the version's processing starts now, so its
+        // first look is timed from what processing is expected to take.
+        if (!wo.processing_bytes && !result.uploads.empty()) {
+            std::uint64_t bytes = 0;
+            for (const auto& u : result.uploads)
+                bytes += u.stats.file_size;
+            wo.processing_bytes = bytes;
+        }
         const auto version_id = result.version.id;
         bool failed = false;
         std::optional<api::state_details> details;

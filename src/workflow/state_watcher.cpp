@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <random>
@@ -67,18 +68,38 @@ std::string_view release_relationship(release_channel c) {
     return {};
 }
 
-// What one poll learned about one resource.
+using release_slots = std::array<std::optional<release_status>, channel_count>;
+
+// What one poll learned about one resource. What is large and rare sits behind pointers, so
+// that a listing's observation of a version still processing stays small: a pack's snapshot
+// holds one per version.
 struct observation {
     std::string state;
-    std::string version_number;      // versions
-    std::string background_asset_id; // versions read on their own, when known
-    std::optional<api::state_details> details;
+    std::string version_number;                        // versions
+    std::string background_asset_id;                   // versions read on their own, when known
+    std::shared_ptr<const api::state_details> details; // when there are some
     // The resource as read, shared: a snapshot and every watch that saw it hold one copy, not
     // one each (a version model is about 2 KB before its strings, and 10,000 watches add up).
     std::shared_ptr<const api::background_asset_upload_file> file;
     std::shared_ptr<const api::background_asset_version> version;
-    std::array<std::optional<release_status>, channel_count> releases; // versions
+    std::shared_ptr<const release_slots> releases; // versions with a release; release reads
+
+    const std::optional<release_status>& release(release_channel c) const {
+        static const std::optional<release_status> none;
+        return releases ? (*releases)[static_cast<std::size_t>(c)] : none;
+    }
+    std::optional<api::state_details> details_copy() const {
+        if (!details)
+            return std::nullopt;
+        return *details;
+    }
 };
+
+std::shared_ptr<const api::state_details> shared_details(const api::state_details& d) {
+    const bool any = (d.errors && !d.errors->empty()) || (d.warnings && !d.warnings->empty()) ||
+                     (d.infos && !d.infos->empty());
+    return any ? std::make_shared<const api::state_details>(d) : nullptr;
+}
 
 using snapshot = std::map<std::string, observation, std::less<>>;
 
@@ -131,7 +152,7 @@ api::state_details details_of(const api::asset_delivery_state& d) {
     return out;
 }
 
-std::string describe(const std::optional<api::state_details>& d) {
+std::string describe(const std::shared_ptr<const api::state_details>& d) {
     std::string out;
     if (d && d->errors)
         for (const auto& e : *d->errors) {
@@ -158,28 +179,38 @@ std::optional<release_status> release_of(release_channel channel,
     return r;
 }
 
+// `keep_model`: whether the observation keeps a copy of the version's model (a watch returns
+// it); a listing keeps it only for final states unless a watch wants it earlier, since most of
+// a waiting watch's memory would otherwise be the model of a version still processing.
+// `listing`: read in its pack's listing (its pack is known; not kept).
 observation observe_version(const api::background_asset_version& v,
-                            const api::included_resources& included) {
+                            const api::included_resources& included, bool keep_model = true,
+                            bool listing = false) {
     observation o;
     if (v.attributes) {
         if (v.attributes->state)
             o.state = v.attributes->state->str();
         if (v.attributes->version)
             o.version_number = *v.attributes->version;
-        o.details = v.attributes->state_details;
+        if (v.attributes->state_details)
+            o.details = shared_details(*v.attributes->state_details);
     }
     if (v.relationships) {
         const auto& r = *v.relationships;
-        o.releases[0] = release_of<api::internal_beta_release>(release_channel::internal_beta,
-                                                               r.internal_beta_release, included);
-        o.releases[1] = release_of<api::external_beta_release>(release_channel::external_beta,
-                                                               r.external_beta_release, included);
-        o.releases[2] = release_of<api::app_store_release>(release_channel::app_store,
-                                                           r.app_store_release, included);
-        if (r.background_asset && r.background_asset->data)
+        release_slots slots;
+        slots[0] = release_of<api::internal_beta_release>(release_channel::internal_beta,
+                                                          r.internal_beta_release, included);
+        slots[1] = release_of<api::external_beta_release>(release_channel::external_beta,
+                                                          r.external_beta_release, included);
+        slots[2] = release_of<api::app_store_release>(release_channel::app_store,
+                                                      r.app_store_release, included);
+        if (slots[0] || slots[1] || slots[2])
+            o.releases = std::make_shared<const release_slots>(std::move(slots));
+        if (!listing && r.background_asset && r.background_asset->data)
             o.background_asset_id = r.background_asset->data->id;
     }
-    o.version = std::make_shared<const api::background_asset_version>(v);
+    if (keep_model || version_rank(o.state) == 2)
+        o.version = std::make_shared<const api::background_asset_version>(v);
     return o;
 }
 
@@ -207,6 +238,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::array<std::size_t, channel_count> channels{};
     };
 
+    using version_map = std::map<std::string, watched_version, std::less<>>;
+
     // One shared request target: a pack's version listing, or one resource.
     struct entry {
         entry(std::string k, asio::any_io_executor ex) : key(std::move(k)), done(ex) {}
@@ -217,7 +250,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         release_channel channel = release_channel::internal_beta;
         std::array<std::size_t, channel_count> channels{}; // version reads: releases to include
         std::size_t watches = 0;
-        std::map<std::string, watched_version, std::less<>> versions; // listings
+        version_map versions;         // listings
+        std::size_t early_models = 0; // watches that may end on a state that is not final
         std::uint64_t registrations = 0;
 
         std::shared_ptr<const snapshot> snap;
@@ -232,11 +266,17 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     struct registration {
         std::shared_ptr<entry> e;
         std::uint64_t id = 0;
-        std::string version_id; // listings
+        std::optional<version_map::iterator> version; // listings: its node, until delisted
         std::optional<release_channel> channel;
+        bool early_model = false;
     };
 
-    state(api::client& c, watcher_options o) : client(c), options(o), rng(std::random_device{}()) {}
+    state(api::client& c, watcher_options o) : client(c), options(o), rng(std::random_device{}()) {
+        const auto& p = options.processing;
+        has_estimate =
+            p.prior_base.has_value() ||
+            (p.prior_at_apple && c.api_origin() == "https://api.appstoreconnect.apple.com");
+    }
 
     api::client& client;
     watcher_options options;
@@ -245,11 +285,16 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     std::mt19937_64 rng;
 
     std::atomic<std::uint64_t> requests{0}, listing_requests{0}, polls{0}, shared_polls{0},
-        failed_polls{0};
+        failed_polls{0}, timed_first_looks{0}, timed_first_looks_done{0};
+    // Log of the factor the processing prior is scaled by (processing_estimate), under `mutex`.
+    double processing_log_scale = 0;
+    // Whether there is an estimate to time first looks by: a prior, or a version seen finish.
+    bool has_estimate = false;
     std::atomic<std::size_t> active{0};
 
     registration enlist(watch_kind kind, const std::string& key, const std::string& id,
-                        const std::string& version_id, std::optional<release_channel> channel) {
+                        const std::string& version_id, std::optional<release_channel> channel,
+                        bool early_model) {
         std::lock_guard lock(mutex);
         auto& slot = entries[key];
         if (!slot) {
@@ -262,9 +307,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         }
         auto& e = *slot;
         ++e.watches;
-        registration r{slot, ++e.registrations, version_id, channel};
+        registration r{slot, ++e.registrations, std::nullopt, channel, early_model};
+        if (early_model)
+            ++e.early_models;
         if (!version_id.empty()) {
-            auto& v = e.versions[version_id];
+            auto it = e.versions.try_emplace(version_id).first;
+            r.version = it;
+            auto& v = it->second;
             ++v.count;
             if (channel)
                 ++v.channels[index_of(*channel)];
@@ -277,13 +326,14 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     void delist(const registration& r) {
         std::lock_guard lock(mutex);
         auto& e = *r.e;
-        if (!r.version_id.empty()) {
-            if (auto it = e.versions.find(r.version_id); it != e.versions.end()) {
-                if (r.channel)
-                    --it->second.channels[index_of(*r.channel)];
-                if (--it->second.count == 0)
-                    e.versions.erase(it);
-            }
+        if (r.early_model)
+            --e.early_models;
+        if (r.version) {
+            auto it = *r.version;
+            if (r.channel)
+                --it->second.channels[index_of(*r.channel)];
+            if (--it->second.count == 0)
+                e.versions.erase(it);
         } else if (r.channel && e.kind == watch_kind::version) {
             --e.channels[index_of(*r.channel)];
         }
@@ -302,12 +352,76 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         if (!status.last || !status.last->hour_limit || !status.last->hour_remaining ||
             *status.last->hour_limit <= 0)
             return 1.0;
-        double left = static_cast<double>(*status.last->hour_remaining) -
-                      static_cast<double>(status.sent_since_observed);
+        double left = static_cast<double>(*status.available());
         double fraction = left / static_cast<double>(*status.last->hour_limit);
         if (fraction >= options.low_budget_fraction)
             return 1.0;
         return std::min(10.0, options.low_budget_fraction / std::max(fraction, 0.02));
+    }
+
+    // The prior's shape for `bytes` (the learned scale multiplies it).
+    double prior_ms(std::uint64_t bytes) const {
+        const auto& p = options.processing;
+        return static_cast<double>(p.prior_base.value_or(apple_prior_base).count()) +
+               static_cast<double>(p.prior_per_mib.count()) * static_cast<double>(bytes) /
+                   (1024.0 * 1024.0);
+    }
+    static constexpr std::chrono::milliseconds apple_prior_base{180'000};
+
+    // None before a prior or a finished version gave one. `log_scale`: the learned scale it
+    // used, for learn_processing.
+    std::optional<std::chrono::milliseconds> expected_processing(std::uint64_t bytes,
+                                                                 double* log_scale = nullptr) {
+        double scale;
+        {
+            std::lock_guard lock(mutex);
+            if (!has_estimate)
+                return std::nullopt;
+            scale = std::exp(processing_log_scale);
+            if (log_scale)
+                *log_scale = processing_log_scale;
+        }
+        return std::chrono::milliseconds(
+            static_cast<std::int64_t>(std::max(prior_ms(bytes) * scale, 1.0)));
+    }
+
+    // A version that took at least `at_least`: the estimate is no less.
+    void raise_estimate(std::uint64_t bytes, std::chrono::milliseconds at_least) {
+        const double log_scale = std::clamp(
+            std::log(std::max(static_cast<double>(at_least.count()), 1.0) / prior_ms(bytes)), -6.9,
+            6.9);
+        std::lock_guard lock(mutex);
+        processing_log_scale = std::max(processing_log_scale, log_scale);
+    }
+
+    // Without an estimate, a version watched from the start of its processing and seen done
+    // `elapsed` later (at most that long, at least the look before) gives the first one.
+    void learn_first_duration(std::uint64_t bytes, std::chrono::milliseconds elapsed) {
+        std::lock_guard lock(mutex);
+        if (has_estimate)
+            return;
+        has_estimate = true;
+        processing_log_scale = std::clamp(
+            std::log(std::max(static_cast<double>(elapsed.count()), 1.0) / prior_ms(bytes)), -6.9,
+            6.9);
+    }
+
+    // A timed first look, made with the scale `used`, found the version done or not: the
+    // estimate moves so that, in the long run, `quantile` of first looks find it done
+    // (stochastic quantile tracking, which needs no more than that yes or no). The step is
+    // taken from the scale the look used, not from the current one: looks made at once with
+    // the same estimate (a batch's first publishes) say one thing, not one thing each.
+    void learn_processing(bool done, double used) {
+        const auto& p = options.processing;
+        const double q = std::clamp(p.quantile, 0.01, 0.99);
+        std::lock_guard lock(mutex);
+        if (done)
+            processing_log_scale =
+                std::min(processing_log_scale, used - p.learning_rate * (1.0 - q));
+        else
+            processing_log_scale = std::max(processing_log_scale, used + p.learning_rate * q);
+        // Within a thousandth and a thousand times the prior: one odd version cannot run away.
+        processing_log_scale = std::clamp(processing_log_scale, -6.9, 6.9);
     }
 
     std::chrono::milliseconds jittered(std::chrono::milliseconds d, double jitter) {
@@ -327,6 +441,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
 
     asio::awaitable<snapshot> fetch_listing(const std::string& pack_id,
                                             std::map<std::string, watched_version> watched,
+                                            bool early_models,
                                             std::shared_ptr<std::atomic<std::uint64_t>> counter) {
         std::array<bool, channel_count> channels{};
         int earliest = 3;
@@ -375,7 +490,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (!page)
                 break;
             for (const auto& v : page->data) {
-                auto o = observe_version(v, page->included);
+                auto o = observe_version(v, page->included, early_models, true);
                 if (watched.count(v.id))
                     ++found;
                 out.emplace(v.id, std::move(o));
@@ -405,7 +520,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 const auto& d = *doc.data.attributes->asset_delivery_state;
                 if (d.state)
                     o.state = d.state->str();
-                o.details = details_of(d);
+                o.details = shared_details(details_of(d));
             }
             o.file = std::make_shared<const api::background_asset_upload_file>(std::move(doc.data));
             out.emplace(e.id, std::move(o));
@@ -450,7 +565,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                     r.state = doc.data.attributes->state->str();
             }
             o.state = r.state;
-            o.releases[index_of(e.channel)] = std::move(r);
+            auto slots = std::make_shared<release_slots>();
+            (*slots)[index_of(e.channel)] = std::move(r);
+            o.releases = std::move(slots);
             out.emplace(e.id, std::move(o));
             break;
         }
@@ -466,9 +583,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::uint64_t covers;
         std::map<std::string, watched_version> watched;
         target t;
+        bool early_models = false;
         {
             std::lock_guard lock(s->mutex);
             covers = e->registrations;
+            early_models = e->early_models > 0;
             watched.insert(e->versions.begin(), e->versions.end());
             t = {e->kind, e->id, e->channel, e->channels};
         }
@@ -478,7 +597,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (!e->listing)
                 result = co_await s->fetch_one(std::move(t), counter);
             else if (!watched.empty())
-                result = co_await s->fetch_listing(e->id, std::move(watched), counter);
+                result =
+                    co_await s->fetch_listing(e->id, std::move(watched), early_models, counter);
             else
                 result.emplace(); // every watch left before the request started
         } catch (...) {
@@ -568,139 +688,255 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     // The state a watch looks at in an observation.
     static std::string watched_state(const watch_spec& w, const observation& o) {
         if (w.kind == watch_kind::release_of_version) {
-            const auto& r = o.releases[index_of(w.channel)];
+            const auto& r = o.release(w.channel);
             return r ? r->state : std::string();
         }
         return o.state;
     }
 
-    asio::awaitable<observation> watch(watch_spec w) {
-        auto self = shared_from_this();
-        ++active;
+    // What a watch keeps between its looks. A waiting watch is this, its timer and the frame
+    // of watch(); the locals of a look live in look()'s frame, which ends with the look.
+    struct watch_run {
+        clock::time_point deadline = clock::time_point::max();
+        std::optional<release_channel> channel; // release_of_version watches
+        bool versioned = false;
+        bool first_look = false; // the next look is timed from the processing estimate
+        unsigned failures = 0;
+        std::chrono::milliseconds first_wait{0};
+        double scale_used = 0; // the learned scale first_wait was made with
+        // When the version's processing started (processing_bytes), to learn its duration, and
+        // the last look that found it still processing.
+        std::optional<clock::time_point> learn_from;
+        std::optional<clock::time_point> seen_processing_at;
+        std::chrono::milliseconds interval{0};
+        std::string pack_id;
+        std::string last_state;
+        registration reg;
+    };
+
+    registration enlist_for(const watch_spec& w, const watch_run& r) {
+        const bool early = wants_early_model(w);
+        if (r.versioned && !r.pack_id.empty())
+            return enlist(watch_kind::version, "listing:" + r.pack_id, r.pack_id, w.id, r.channel,
+                          early);
+        if (r.versioned)
+            return enlist(watch_kind::version, "version:" + w.id, w.id, "", r.channel, early);
+        if (w.kind == watch_kind::release_by_id)
+            return enlist(w.kind, "release:" + std::string(to_string(w.channel)) + ":" + w.id, w.id,
+                          "", w.channel, false);
+        return enlist(w.kind, "file:" + w.id, w.id, "", std::nullopt, false);
+    }
+
+    // A version watch that may end on a state that is not final needs the version's model
+    // from every listing (others take it only from final states).
+    static bool wants_early_model(const watch_spec& w) {
+        if (w.kind != watch_kind::version)
+            return false;
+        return std::any_of(w.targets.begin(), w.targets.end(),
+                           [&](const std::string& t) { return !is_final(w.kind, w.channel, t); });
+    }
+
+    static watch_error timed_out(const watch_spec& w, const watch_run& r) {
+        return watch_error(watch_error::reason::timed_out, resource_type_of(w.kind, w.channel),
+                           w.id, r.last_state, std::nullopt,
+                           resource_type_of(w.kind, w.channel) + " " + w.id + ": timed out" +
+                               (r.last_state.empty() ? "" : " in state " + r.last_state));
+    }
+
+    // One look and its verdict: what the watch returns when it ends with it, null to go on
+    // waiting. Throws what ends the watch otherwise.
+    asio::awaitable<std::unique_ptr<observation>> look(const watch_spec& w, watch_run& r,
+                                                       asio::steady_timer& timer) {
+        std::exception_ptr failure;
+        std::optional<observation> seen;
+        bool deadline_passed = false;
+        try {
+            // A timed first look takes only a fresh answer: an older one would find the
+            // version as it was before it could be done.
+            const auto max_age = r.first_look ? r.first_wait / 20 : r.interval / 2;
+            auto snap = co_await poll(r.reg, max_age, timer, r.deadline, w.options.requests);
+            if (!snap) {
+                deadline_passed = true;
+            } else if (auto it = snap->find(w.id); it != snap->end()) {
+                seen = it->second;
+            } else {
+                // Not in its pack's listing (unexpected): read the version itself.
+                target one{watch_kind::version, w.id};
+                if (r.channel)
+                    one.channels[index_of(*r.channel)] = 1;
+                auto single = co_await fetch_one(std::move(one), w.options.requests);
+                if (auto s = single.find(w.id); s != single.end())
+                    seen = s->second;
+            }
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (deadline_passed)
+            throw timed_out(w, r);
+        const bool was_first_look = r.first_look;
+        r.first_look = false;
+        if (failure) {
+            ++failed_polls;
+            if (!is_retryable_poll_failure(failure) || ++r.failures >= options.max_failed_polls)
+                std::rethrow_exception(failure);
+            co_return nullptr;
+        }
+        if (!seen)
+            co_return nullptr;
+        r.failures = 0;
+        auto current = watched_state(w, *seen);
+        if (r.learn_from && !current.empty() && is_final(w.kind, w.channel, current)) {
+            using ms = std::chrono::milliseconds;
+            const auto bytes = *w.options.processing_bytes;
+            if (r.first_wait.count() == 0)
+                learn_first_duration(bytes,
+                                     std::chrono::duration_cast<ms>(clock::now() - *r.learn_from));
+            else if (r.seen_processing_at)
+                // Its first look came too early: it took at least until the last look that
+                // found it processing, and the estimate is no less than that.
+                raise_estimate(
+                    bytes, std::chrono::duration_cast<ms>(*r.seen_processing_at - *r.learn_from));
+            r.learn_from.reset();
+        } else if (r.learn_from) {
+            r.seen_processing_at = clock::now();
+        }
+        if (was_first_look) {
+            const bool done = !current.empty() && is_final(w.kind, w.channel, current);
+            ++timed_first_looks;
+            if (done)
+                ++timed_first_looks_done;
+            learn_processing(done, r.scale_used);
+        }
+        if (current != r.last_state) {
+            r.last_state = current;
+            if (w.options.on_state && !current.empty())
+                w.options.on_state(current);
+        }
+        const std::string type = resource_type_of(w.kind, w.channel);
+        if (!current.empty() &&
+            std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end()) {
+            if (w.kind == watch_kind::version && !seen->version) {
+                // A listing left the model out (no watch wanted this state when it was made):
+                // read the version.
+                target one{watch_kind::version, w.id};
+                auto single = co_await fetch_one(std::move(one), w.options.requests);
+                if (auto s = single.find(w.id); s != single.end() && s->second.version)
+                    co_return std::make_unique<observation>(std::move(s->second));
+                co_return nullptr;
+            }
+            co_return std::make_unique<observation>(std::move(*seen));
+        }
+        if (!current.empty() && is_final(w.kind, w.channel, current))
+            throw watch_error(watch_error::reason::unreachable, type, w.id, current,
+                              seen->details_copy(),
+                              type + " " + w.id + " ended " + current + describe(seen->details));
+        if (w.kind == watch_kind::release_of_version &&
+            seen->state == api::background_asset_version_state::failed)
+            throw watch_error(watch_error::reason::unreachable,
+                              std::string(api::background_asset_version::resource_type), w.id,
+                              seen->state, seen->details_copy(),
+                              "version " + w.id + " FAILED" + describe(seen->details));
+        // A version read on its own tells its pack: from now on, share its listing.
+        if (r.versioned && r.pack_id.empty() && !seen->background_asset_id.empty()) {
+            r.pack_id = seen->background_asset_id;
+            auto next = enlist_for(w, r);
+            delist(r.reg);
+            r.reg = std::move(next);
+        }
+        co_return nullptr;
+    }
+
+    // A watch, with `extract` taking its result out of the observation that ended it: one
+    // coroutine frame per watch holds the result's storage (the public waits are no coroutines
+    // of their own).
+    template <class R>
+    static asio::awaitable<R> watch(std::shared_ptr<state> self, watch_spec w,
+                                    R (*extract)(observation&, const watch_spec&)) {
+        auto& s = *self;
+        ++s.active;
         struct active_guard {
             state& s;
             ~active_guard() { --s.active; }
-        } guard{*this};
+        } guard{s};
 
         auto ex = co_await asio::this_coro::executor;
         asio::steady_timer timer(ex);
-        const auto policy = w.options.poll.value_or(options.poll);
-        const auto deadline =
-            w.options.timeout ? clock::now() + *w.options.timeout : clock::time_point::max();
-        const std::string type = resource_type_of(w.kind, w.channel);
-        std::string what = type + " " + w.id;
-        auto counter = w.options.requests;
-        const bool versioned =
-            w.kind == watch_kind::version || w.kind == watch_kind::release_of_version;
-        std::optional<release_channel> channel;
+        const auto policy = w.options.poll.value_or(s.options.poll);
+        watch_run r;
+        if (w.options.timeout)
+            r.deadline = clock::now() + *w.options.timeout;
+        r.versioned = w.kind == watch_kind::version || w.kind == watch_kind::release_of_version;
         if (w.kind == watch_kind::release_of_version)
-            channel = w.channel;
+            r.channel = w.channel;
+        r.interval = policy.initial;
+        auto max_interval = policy.max;
 
-        std::string pack_id = w.options.background_asset_id;
-        auto enlist_for = [&]() {
-            if (versioned && !pack_id.empty())
-                return enlist(watch_kind::version, "listing:" + pack_id, pack_id, w.id, channel);
-            if (versioned)
-                return enlist(watch_kind::version, "version:" + w.id, w.id, "", channel);
-            if (w.kind == watch_kind::release_by_id)
-                return enlist(w.kind, "release:" + std::string(to_string(w.channel)) + ":" + w.id,
-                              w.id, "", w.channel);
-            return enlist(w.kind, "file:" + w.id, w.id, "", std::nullopt);
-        };
-        registration reg = enlist_for();
+        // A version whose processing starts now: the first look waits for what processing is
+        // expected to take, and the looks after it back off from there. Without an estimate yet,
+        // the looks follow the policy and the version's end gives the first estimate.
+        std::optional<std::chrono::milliseconds> expected;
+        if (s.options.timed_first_looks && w.kind == watch_kind::version &&
+            w.options.processing_bytes) {
+            expected = s.expected_processing(*w.options.processing_bytes, &r.scale_used);
+            r.learn_from = clock::now();
+        }
+        if (expected) {
+            r.first_wait = *expected;
+            const double fraction = std::clamp(s.options.processing.backoff_fraction, 0.01, 10.0);
+            r.interval = std::max(policy.initial,
+                                  std::chrono::milliseconds(static_cast<std::int64_t>(
+                                      static_cast<double>(r.first_wait.count()) * fraction)));
+            max_interval = std::max(policy.max, r.first_wait);
+            r.first_look = true;
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                s.jittered(r.first_wait, policy.jitter / 4) * s.budget_factor());
+            if (r.deadline != clock::time_point::max())
+                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::max(r.deadline - clock::now(), clock::duration(0))));
+            timer.expires_after(wait);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+
+        r.pack_id = std::move(w.options.background_asset_id);
+        r.reg = s.enlist_for(w, r);
         struct delist_guard {
             state& s;
             registration& r;
             ~delist_guard() { s.delist(r); }
-        } delist_on_exit{*this, reg};
+        } delist_on_exit{s, r.reg};
 
-        auto interval = policy.initial;
-        unsigned failures = 0;
-        std::string last_state;
-        auto timed_out = [&] {
-            return watch_error(watch_error::reason::timed_out, type, w.id, last_state, std::nullopt,
-                               what + ": timed out" +
-                                   (last_state.empty() ? "" : " in state " + last_state));
-        };
         for (;;) {
-            // One poll and its verdict, in a block of its own so that what it saw (and the
-            // snapshot that holds it) is released before the watch sleeps.
-            {
-                std::exception_ptr failure;
-                std::optional<observation> seen;
-                bool deadline_passed = false;
-                try {
-                    auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
-                    if (!snap) {
-                        deadline_passed = true;
-                    } else if (auto it = snap->find(w.id); it != snap->end()) {
-                        seen = it->second;
-                    } else {
-                        // Not in its pack's listing (unexpected): read the version itself.
-                        target one{watch_kind::version, w.id};
-                        if (channel)
-                            one.channels[index_of(*channel)] = 1;
-                        auto single = co_await fetch_one(std::move(one), counter);
-                        if (auto s = single.find(w.id); s != single.end())
-                            seen = s->second;
-                    }
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (deadline_passed)
-                    throw timed_out();
-
-                if (failure) {
-                    ++failed_polls;
-                    if (!is_retryable_poll_failure(failure) ||
-                        ++failures >= options.max_failed_polls)
-                        std::rethrow_exception(failure);
-                } else if (seen) {
-                    failures = 0;
-                    auto current = watched_state(w, *seen);
-                    if (current != last_state) {
-                        last_state = current;
-                        if (w.options.on_state && !current.empty())
-                            w.options.on_state(current);
-                    }
-                    if (!current.empty() &&
-                        std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
-                        co_return std::move(*seen);
-                    if (!current.empty() && is_final(w.kind, w.channel, current))
-                        throw watch_error(watch_error::reason::unreachable, type, w.id, current,
-                                          seen->details,
-                                          what + " ended " + current + describe(seen->details));
-                    if (w.kind == watch_kind::release_of_version &&
-                        seen->state == api::background_asset_version_state::failed)
-                        throw watch_error(watch_error::reason::unreachable,
-                                          std::string(api::background_asset_version::resource_type),
-                                          w.id, seen->state, seen->details,
-                                          "version " + w.id + " FAILED" + describe(seen->details));
-                    // A version read on its own tells its pack: from now on, share its listing.
-                    if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
-                        pack_id = seen->background_asset_id;
-                        auto next = enlist_for();
-                        delist(reg);
-                        reg = std::move(next);
-                    }
-                }
-            }
-
+            if (auto found = co_await s.look(w, r, timer))
+                co_return extract(*found, w);
             auto now = clock::now();
-            if (now >= deadline)
-                throw timed_out();
+            if (now >= r.deadline)
+                throw timed_out(w, r);
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                jittered(interval, policy.jitter) * budget_factor());
-            if (deadline - now < wait)
-                wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+                s.jittered(r.interval, policy.jitter) * s.budget_factor());
+            if (r.deadline - now < wait)
+                wait = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
             timer.expires_after(wait);
             co_await timer.async_wait(asio::use_awaitable);
-            interval = std::min(policy.max,
-                                std::chrono::milliseconds(static_cast<std::int64_t>(
-                                    static_cast<double>(interval.count()) * policy.multiplier)));
+            r.interval = std::min(
+                max_interval, std::chrono::milliseconds(static_cast<std::int64_t>(
+                                  static_cast<double>(r.interval.count()) * policy.multiplier)));
         }
     }
 };
+
+namespace {
+
+api::background_asset_upload_file file_of(observation& o, const state_watcher::state::watch_spec&) {
+    return *o.file;
+}
+api::background_asset_version version_of(observation& o, const state_watcher::state::watch_spec&) {
+    return *o.version;
+}
+release_status release_in(observation& o, const state_watcher::state::watch_spec& w) {
+    return *o.release(w.channel);
+}
+
+} // namespace
 
 state_watcher::state_watcher(api::client& client, watcher_options options)
     : state_(std::make_shared<state>(client, options)) {}
@@ -715,6 +951,11 @@ api::client& state_watcher::client() const noexcept {
     return state_->client;
 }
 
+std::optional<std::chrono::milliseconds>
+state_watcher::expected_processing(std::uint64_t bytes) const {
+    return state_->expected_processing(bytes);
+}
+
 watcher_stats state_watcher::stats() const {
     watcher_stats s;
     s.requests = state_->requests;
@@ -722,6 +963,8 @@ watcher_stats state_watcher::stats() const {
     s.polls = state_->polls;
     s.shared_polls = state_->shared_polls;
     s.failed_polls = state_->failed_polls;
+    s.timed_first_looks = state_->timed_first_looks;
+    s.timed_first_looks_done = state_->timed_first_looks_done;
     s.active_watches = state_->active;
     return s;
 }
@@ -732,8 +975,7 @@ asio::awaitable<api::background_asset_upload_file> state_watcher::wait_for_uploa
     for (auto& t : targets)
         w.targets.push_back(t.str());
     w.options = std::move(options);
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.file;
+    return state::watch<api::background_asset_upload_file>(state_, std::move(w), &file_of);
 }
 
 asio::awaitable<api::background_asset_version>
@@ -744,8 +986,7 @@ state_watcher::wait_for_version(std::string version_id,
     for (auto& t : targets)
         w.targets.push_back(t.str());
     w.options = std::move(options);
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.version;
+    return state::watch<api::background_asset_version>(state_, std::move(w), &version_of);
 }
 
 asio::awaitable<release_status> state_watcher::wait_for_release(std::string version_id,
@@ -754,8 +995,7 @@ asio::awaitable<release_status> state_watcher::wait_for_release(std::string vers
                                                                 watch_options options) {
     state::watch_spec w{watch_kind::release_of_version, std::move(version_id), channel,
                         std::move(targets), std::move(options)};
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.releases[index_of(channel)];
+    return state::watch<release_status>(state_, std::move(w), &release_in);
 }
 
 asio::awaitable<release_status>
@@ -763,8 +1003,7 @@ state_watcher::wait_for_release_by_id(release_channel channel, std::string relea
                                       std::vector<std::string> targets, watch_options options) {
     state::watch_spec w{watch_kind::release_by_id, std::move(release_id), channel,
                         std::move(targets), std::move(options)};
-    auto o = co_await state_->watch(std::move(w));
-    co_return *o.releases[index_of(channel)];
+    return state::watch<release_status>(state_, std::move(w), &release_in);
 }
 
 } // namespace ascpp::workflow

@@ -17,12 +17,14 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -662,6 +664,57 @@ BOOST_AUTO_TEST_CASE(client_side_limiter_waits_when_the_budget_is_spent) {
     for (int i = 0; i < 3; ++i)
         rt.run(unthrottled.get_background_asset_upload_file("f"));
     BOOST_TEST(unthrottled.stats().throttled == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(pacing_to_a_rolling_window_draws_no_429) {
+    // A rolling window like Apple's, scaled down: 4 requests per 600 ms. The client knows the
+    // window; 12 requests (three windows' worth), three at a time, must all pass without a 429.
+    fixture_env env;
+    constexpr std::size_t limit = 4;
+    constexpr auto window = 600ms;
+    std::mutex m;
+    std::deque<std::chrono::steady_clock::time_point> counted;
+    std::atomic<int> refused{0};
+    test_server server([&](const recorded_request& r) {
+        std::lock_guard lock(m);
+        const auto now = std::chrono::steady_clock::now();
+        while (!counted.empty() && now - counted.front() >= window)
+            counted.pop_front();
+        if (counted.size() >= limit) {
+            ++refused;
+            auto resp = error_response(429);
+            resp.headers["X-Rate-Limit"] = "user-hour-lim:4;user-hour-rem:0;";
+            return resp;
+        }
+        counted.push_back(now);
+        auto resp = route(r);
+        resp.headers["X-Rate-Limit"] =
+            "user-hour-lim:4;user-hour-rem:" + std::to_string(limit - counted.size()) + ";";
+        return resp;
+    });
+    runner rt;
+    auto config = env.config(server);
+    config.rate_limit_window = window;
+    api::client c(rt.io.get_executor(), config);
+    rt.run([&]() -> asio::awaitable<void> {
+        auto one = [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 4; ++i)
+                co_await c.get_background_asset_upload_file("f");
+        };
+        using namespace asio::experimental::awaitable_operators;
+        auto a = one();
+        auto b = one();
+        auto d = one();
+        co_await (std::move(a) && std::move(b) && std::move(d));
+    }());
+    BOOST_TEST(refused.load() == 0);
+    BOOST_TEST(c.stats().rate_limited == 0u);
+    BOOST_TEST(server.request_count() == 12u);
+    BOOST_TEST(c.stats().throttled > 0u); // the budget made requests wait
+    auto status = c.rate_limit();
+    BOOST_TEST(status.window == window);
+    BOOST_TEST_REQUIRE(status.available().has_value());
+    BOOST_TEST(*status.available() <= 4);
 }
 
 BOOST_AUTO_TEST_CASE(token_renewal_while_requests_are_in_flight) {

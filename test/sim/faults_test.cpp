@@ -305,4 +305,32 @@ BOOST_AUTO_TEST_CASE(rules_set_over_http_behave_like_rules_set_in_process) {
     BOOST_TEST(env.control(verb::get, "/sim/faults").json().at("rules").as_array().empty());
 }
 
+BOOST_AUTO_TEST_CASE(timing_and_rate_limit_change_while_running) {
+    sim_env env;
+    auto put = env.control(verb::put, "/sim/timing",
+                           json::parse(R"({"versionProcessingDelayMs":300000,)"
+                                       R"("versionProcessingSpread":0.6,"rateLimit":2,)"
+                                       R"("rateLimitWindowMs":60000})"));
+    BOOST_TEST_REQUIRE(put.status == 200u, put.body);
+    auto got = env.control(verb::get, "/sim/timing").json();
+    BOOST_TEST(got.at("versionProcessingDelayMs").to_number<std::int64_t>() == 300000);
+    BOOST_TEST(got.at("versionProcessingSpread").to_number<double>() == 0.6);
+    BOOST_TEST(got.at("rateLimit").to_number<std::int64_t>() == 2);
+    BOOST_TEST(got.at("rateLimitWindowMs").to_number<std::int64_t>() == 60000);
+    // The new limit applies at once: two requests in the window, then 429.
+    const std::string path = "/v1/apps/1000000001/backgroundAssets";
+    BOOST_TEST(env.api(verb::get, path).status == 200u);
+    BOOST_TEST(env.api(verb::get, path).status == 200u);
+    BOOST_TEST(env.api(verb::get, path).status == 429u);
+    for (const char* bad : {R"({"rateLimit":0})", R"({"versionProcessingSpread":9})",
+                            R"({"versionProcessingDelayMs":-1})", R"({"tempo":1})",
+                            R"({"rateLimitWindowMs":"1h"})"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            auto res = env.control(verb::put, "/sim/timing", json::parse(bad));
+            BOOST_TEST(res.status == 400u, res.body);
+        }
+    }
+    BOOST_TEST(env.control(verb::get, "/sim/timing").json().at("rateLimit").to_number<int>() == 2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,6 +19,7 @@
 
 #include <openssl/evp.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <set>
@@ -1050,6 +1051,158 @@ BOOST_AUTO_TEST_CASE(every_layer_has_its_category) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(watcher_tests)
+
+namespace {
+
+// Publishes `n` packs one after another through one watcher; returns the looks each made.
+std::vector<std::uint64_t> publish_in_turn(env& e, std::shared_ptr<wf::state_watcher> watcher,
+                                           std::size_t n, const std::string& prefix) {
+    std::vector<std::uint64_t> looks;
+    for (std::size_t i = 0; i < n; ++i) {
+        wf::publish_request req;
+        req.app_id = e.app();
+        req.asset_pack_identifier = prefix + std::to_string(i);
+        req.asset = e.dir.write(req.asset_pack_identifier + ".aar",
+                                make_bytes(1000, static_cast<std::uint32_t>(i + 300)));
+        auto o = e.options();
+        o.watcher = watcher;
+        const auto before = watcher->stats().requests;
+        auto r = e.run(wf::publish(*e.client, req, o));
+        BOOST_TEST(r.version_state == "COMPLETE");
+        looks.push_back(watcher->stats().requests - before);
+    }
+    return looks;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_first_look_timed_after_processing_is_the_only_look) {
+    // Processing takes 20 ms; the prior says 1.5 s: the one look comes after the version is
+    // done, where an immediate look would have found it PROCESSING.
+    env e;
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.jitter = 0;
+    wo.processing.prior_base = 1500ms;
+    wo.processing.prior_per_mib = 0ms;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    auto looks = publish_in_turn(e, watcher, 3, "Timed");
+    for (auto n : looks)
+        BOOST_TEST(n == 1u);
+    auto st = watcher->stats();
+    BOOST_TEST(st.timed_first_looks == 3u);
+    BOOST_TEST(st.timed_first_looks_done == 3u);
+    // Each look that found the version done moved the estimate down by 0.25 x (1 - 0.9).
+    const double expected = 1500.0 * std::exp(-3 * 0.25 * 0.1);
+    BOOST_TEST(std::abs(double(watcher->expected_processing(0).value().count()) - expected) <= 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(first_looks_that_come_too_early_move_the_estimate_up) {
+    // Processing takes 1.5 s; the prior says 10 ms. The first look misses, and once the version
+    // is done the estimate is at least the time it was last seen processing.
+    sim::simulator_options so = fast_options();
+    so.version_processing_delay = 1500ms;
+    env e(so);
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.jitter = 0;
+    wo.processing.prior_base = 10ms;
+    wo.processing.prior_per_mib = 0ms;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    auto looks = publish_in_turn(e, watcher, 1, "Early");
+    auto st = watcher->stats();
+    BOOST_TEST(st.timed_first_looks == 1u);
+    BOOST_TEST(st.timed_first_looks_done == 0u);
+    BOOST_TEST(looks.at(0) >= 2u);
+    // The looks after the first wait at most 200 ms (the policy's max): the last that found the
+    // version processing came less than that before it was done.
+    BOOST_TEST(watcher->expected_processing(0).value().count() >= 1000);
+    // Sizes count through the prior's per-MiB term.
+    wf::watcher_options sized = wo;
+    sized.processing.prior_per_mib = 100ms;
+    wf::state_watcher w2(*e.client, sized);
+    BOOST_TEST(w2.expected_processing(4 << 20).value().count() == 410);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_prior_the_first_version_to_finish_gives_the_estimate) {
+    // The simulator is not Apple's API: no prior applies. The first publish looks at once (its
+    // version is PROCESSING for 300 ms), the second's first look is timed from the first.
+    sim::simulator_options so = fast_options();
+    so.version_processing_delay = 300ms;
+    env e(so);
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.jitter = 0;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    BOOST_TEST(!watcher->expected_processing(0).has_value());
+    auto first = publish_in_turn(e, watcher, 1, "NoPrior");
+    BOOST_TEST(first.at(0) >= 2u);
+    BOOST_TEST(watcher->stats().timed_first_looks == 0u);
+    auto learned = watcher->expected_processing(0);
+    BOOST_TEST_REQUIRE(learned.has_value());
+    BOOST_TEST(learned->count() >= 300); // no sooner than the version was done
+    publish_in_turn(e, watcher, 1, "Learned");
+    BOOST_TEST(watcher->stats().timed_first_looks == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(without_timed_looks_the_first_look_is_at_once) {
+    sim::simulator_options so = fast_options();
+    so.version_processing_delay = 300ms;
+    env e(so);
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.timed_first_looks = false;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    auto looks = publish_in_turn(e, watcher, 1, "AtOnce");
+    BOOST_TEST(looks.at(0) >= 2u); // one at once (PROCESSING), then until COMPLETE
+    BOOST_TEST(watcher->stats().timed_first_looks == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_window_is_paced_without_429) {
+    // 15 requests per 2 s window, and a batch of 6 packs that needs about 35: it must wait for
+    // room rather than draw 429s, and say so in its plan.
+    sim::simulator_options so = fast_options();
+    so.rate_limit = 15;
+    so.rate_limit_window = 2s;
+    env e(so);
+    api::client_config config;
+    config.base_url = e.sim.api_url();
+    config.ca_file = e.sim.ca_file();
+    config.key_id = e.key.key_id;
+    config.issuer_id = e.key.issuer_id;
+    config.private_key = auth::private_key::from_pem(e.key.private_key_pem);
+    config.rate_limit_window = 2s; // the client knows the window (the header says "hour")
+    e.client = std::make_unique<api::client>(e.io.get_executor(), std::move(config));
+    std::vector<wf::batch_entry> entries;
+    for (std::size_t i = 0; i < 6; ++i) {
+        wf::batch_entry b;
+        b.app_id = e.app();
+        b.asset_pack_identifier = "Paced" + std::to_string(i);
+        b.asset = e.dir.write(b.asset_pack_identifier + ".aar",
+                              make_bytes(2000, static_cast<std::uint32_t>(i + 500)));
+        entries.push_back(std::move(b));
+    }
+    wf::batch_options bo;
+    bo.publish = e.options();
+    bo.max_concurrent_publishes = 3;
+    std::optional<wf::batch_plan> seen_plan;
+    bo.on_plan = [&](const wf::batch_plan& p) { seen_plan = p; };
+    auto summary = e.run(wf::publish_batch(*e.client, entries, bo));
+    BOOST_TEST(summary.succeeded == 6u);
+    for (const auto& item : summary.items)
+        BOOST_TEST((item.result && item.result->version_state == "COMPLETE"), item.error);
+    BOOST_TEST(summary.rate_limited == 0u);
+    BOOST_TEST(e.sim.stats().rate_limited == 0u);
+    BOOST_TEST(e.client->stats().throttled > 0u);
+    BOOST_TEST(summary.api_requests > 15u); // more than one window holds
+    BOOST_TEST_REQUIRE(seen_plan.has_value());
+    BOOST_TEST(seen_plan->packs == 6u);
+    BOOST_TEST(seen_plan->limit.value_or(0) == 15);
+    BOOST_TEST(seen_plan->available.value_or(-1) == 14); // the lookup took one
+    BOOST_TEST(seen_plan->expected_requests == 33u);     // 6 x (4 + 1.5)
+    BOOST_TEST(seen_plan->extra_windows == 2u);
+    BOOST_TEST(summary.plan.expected_requests == seen_plan->expected_requests);
+}
 
 BOOST_AUTO_TEST_CASE(thousands_of_watches_share_their_polls) {
     env e;

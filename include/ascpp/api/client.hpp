@@ -56,8 +56,14 @@ struct client_config {
     std::optional<std::filesystem::path> ca_file;
     http::client_options http;
     api::retry_policy retry;
-    // Keep requests within the X-Rate-Limit budget the server reports.
+    // Keep requests within the X-Rate-Limit budget the server reports: a request waits while
+    // the rolling window is full by the last response's count (plus what was sent since, minus
+    // this client's own requests that have left the window since), so that a key used by this
+    // client alone never draws a 429.
     bool client_side_rate_limit = true;
+    // The window user-hour-lim counts over: Apple's is a rolling hour. Change it only to match a
+    // service whose window differs (ascpp-sim --rate-limit-window, to show pacing in seconds).
+    std::chrono::milliseconds rate_limit_window{3'600'000};
     std::string user_agent = "ascpp/0.1";
 
     // The settings the ascpp command reads: ASC_KEY_ID, ASC_ISSUER_ID, ASC_PRIVATE_KEY_PATH (or

@@ -101,6 +101,13 @@ struct simulator_options {
     std::chrono::milliseconds upload_processing_delay{100};  // UPLOAD_COMPLETE -> COMPLETE
     std::chrono::milliseconds version_processing_delay{200}; // PROCESSING -> COMPLETE/FAILED
     std::chrono::milliseconds release_processing_delay{100}; // PROCESSING_FOR_* -> READY_*
+    // A version's processing time drawn from a spread: (version_processing_delay +
+    // version_processing_per_mib x the asset file's MiB) x exp(N(0, spread^2)), a lognormal
+    // factor whose median is 1 (0: no spread, the fixed delay). Apple publishes no figures; a
+    // spread of 0.6 (5% to 95% of the draws within 0.37x to 2.7x the median) is the assumption
+    // the benchmarks use. Drawn from the simulator's seed.
+    std::chrono::milliseconds version_processing_per_mib{0};
+    double version_processing_spread = 0;
 
     // Rate limit per API key over a rolling window, as `X-Rate-Limit: user-hour-lim:N;...`.
     std::uint32_t rate_limit = 3600;

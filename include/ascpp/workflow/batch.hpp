@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -65,6 +66,27 @@ std::vector<batch_entry> parse_batch(std::string_view text, const std::filesyste
                                      std::string_view name = "batch",
                                      batch_file_options options = batch_file_options());
 
+// What a batch expects of the key's rate limit (X-Rate-Limit user-hour-lim / user-hour-rem),
+// once its packs are looked up. The client keeps every request within the budget (api::
+// client_config::client_side_rate_limit), so a batch that needs more than the window holds
+// waits for room instead of drawing 429s; this says how long that should make it.
+struct batch_plan {
+    std::size_t packs = 0;
+    // An estimate: per pack, its reads and writes (a new pack: create pack, version, reserve,
+    // commit; an existing one: the comparison read instead of the create; a manifest adds a
+    // reservation and a commit) and, when waited for, about 1.5 looks at its version.
+    std::uint64_t expected_requests = 0;
+    // The budget as the lookup's response reported it (unknown when it carried no X-Rate-Limit
+    // or no lookup was made).
+    std::optional<std::int64_t> limit;
+    std::optional<std::int64_t> available;
+    std::chrono::milliseconds window{0};
+    // Windows the batch needs beyond what is available now, and when the budget lets it end at
+    // the earliest (now when it fits; the work itself may take longer).
+    std::uint64_t extra_windows = 0;
+    std::chrono::system_clock::time_point earliest_finish{};
+};
+
 struct batch_options {
     // Options of each publish (their journal and watcher are set per entry / shared).
     publish_options publish;
@@ -79,6 +101,8 @@ struct batch_options {
     // Apple documents no limit on the number of values of a filter; 50 keeps the URL short. 0:
     // each publish looks its pack up itself.
     std::size_t identifiers_per_lookup = 50;
+    // Called once with the batch's plan, before the first publish starts.
+    std::function<void(const batch_plan&)> on_plan;
 };
 
 struct batch_item {
@@ -102,6 +126,10 @@ struct batch_summary {
     // The requests of the shared pack lookup (batch_options::identifiers_per_lookup).
     std::uint64_t lookup_api_requests = 0;
     std::chrono::milliseconds duration{0};
+    batch_plan plan;
+    // The key's budget as the batch ended, and the 429 responses the client received meanwhile.
+    api::rate_limit_status rate_limit;
+    std::uint64_t rate_limited = 0;
 
     // Entries that made a new version (or continued one).
     std::size_t published() const noexcept { return succeeded - unchanged; }

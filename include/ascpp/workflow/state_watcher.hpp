@@ -3,7 +3,10 @@
 // A watch polls with an adaptive interval: the first poll at once, then waits that start at
 // poll_policy::initial and grow by `multiplier` up to `max`, each scaled by a random jitter, and
 // stretched further when the key's hourly budget runs low (X-Rate-Limit, as api::client reports
-// it). Every request goes through the api::client, so its rate-limit budget applies too.
+// it). Every request goes through the api::client, so its rate-limit budget applies too. A
+// version whose processing has just started (watch_options::processing_bytes, which publish
+// sets) is first looked at when it is expected to be done, an estimate the watcher learns from
+// the versions it sees finish (processing_estimate), and later looks back off from there.
 //
 // A watch is a coroutine with one timer: thousands of them cost no thread. Watches sharing one
 // state_watcher also share requests:
@@ -51,6 +54,30 @@ struct poll_policy {
     double jitter = 0.2; // each wait is scaled by a random factor in [1 - jitter, 1 + jitter]
 };
 
+// When to look at a version whose processing has just started (watch_options::
+// processing_bytes). The first look comes when `quantile` of such versions are expected to be
+// done: the prior (base + per_mib x the version's MiB) scaled by what the watcher learned from
+// the versions it saw finish (whether each was done at its first look: too early moves the
+// estimate up by learning_rate x quantile, in log space, done moves it down by learning_rate x
+// (1 - quantile), so it settles where `quantile` of first looks find the version done; a
+// version whose first look came too early raises it to at least the time it was last seen
+// processing). Later
+// looks wait backoff_fraction of the first look's time, growing by the poll policy's multiplier
+// up to the larger of its max and the first look's time.
+struct processing_estimate {
+    // The prior: what a version takes before the watcher has seen one finish. Apple documents
+    // no processing times; "minutes" is what users report. Unset: 3 minutes against Apple's API
+    // (the client's default base_url, when prior_at_apple) and none elsewhere (a simulator or a
+    // test service may take milliseconds): then the first versions follow the poll policy and
+    // the first to finish gives the estimate. Set it from what your packs take.
+    std::optional<std::chrono::milliseconds> prior_base;
+    bool prior_at_apple = true;
+    std::chrono::milliseconds prior_per_mib{2'000};
+    double quantile = 0.9;
+    double learning_rate = 0.25;
+    double backoff_fraction = 1.0;
+};
+
 struct watch_options {
     // No deadline when unset.
     std::optional<std::chrono::milliseconds> timeout;
@@ -61,6 +88,11 @@ struct watch_options {
     // Version and release-of-version watches: the version's asset pack, when the caller knows it
     // (otherwise the first poll reads the version to learn it).
     std::string background_asset_id;
+    // Version watches: the bytes of a version whose processing starts now (publish sets it after
+    // its commit). The first look is then timed from what processing is expected to take
+    // (processing_estimate) instead of being made at once. Ignored when the watcher's
+    // timed_first_looks is off.
+    std::optional<std::uint64_t> processing_bytes;
     // Incremented by the API requests this watch made itself (not those it shared), so callers
     // can account for requests.
     std::shared_ptr<std::atomic<std::uint64_t>> requests;
@@ -74,6 +106,11 @@ struct watcher_options {
     std::size_t max_versions_in_filter = 50;
     // Failed polls in a row after which a watch gives up.
     unsigned max_failed_polls = 5;
+    // Time the first look of a version whose processing just started (watch_options::
+    // processing_bytes) from what processing is expected to take; off: look at once, then
+    // follow `poll`.
+    bool timed_first_looks = true;
+    processing_estimate processing;
 };
 
 // What the watcher has spent and done since it was made. `requests` is the cost (what the key's
@@ -83,11 +120,13 @@ struct watcher_options {
 // sharing one listing make about 50 polls per request). shared_polls / polls is the part of the
 // looks that cost nothing.
 struct watcher_stats {
-    std::uint64_t requests = 0;         // API requests made by the watcher (pages included)
-    std::uint64_t listing_requests = 0; // of those, version listings of a pack
-    std::uint64_t polls = 0;            // looks answered (a snapshot of the state)
-    std::uint64_t shared_polls = 0;     // of those, by a request made for another look
-    std::uint64_t failed_polls = 0;     // looks whose request failed
+    std::uint64_t requests = 0;               // API requests made by the watcher (pages included)
+    std::uint64_t listing_requests = 0;       // of those, version listings of a pack
+    std::uint64_t polls = 0;                  // looks answered (a snapshot of the state)
+    std::uint64_t shared_polls = 0;           // of those, by a request made for another look
+    std::uint64_t failed_polls = 0;           // looks whose request failed
+    std::uint64_t timed_first_looks = 0;      // first looks timed from the processing estimate
+    std::uint64_t timed_first_looks_done = 0; // of those, that found the version done
     std::size_t active_watches = 0;
 };
 
@@ -203,6 +242,10 @@ public:
     }
 
     watcher_stats stats() const;
+    // What the watcher now expects a version of `bytes` to take to process (the time of its
+    // timed first look, before jitter): the prior scaled by what it learned; none before a
+    // prior or a finished version gave one.
+    std::optional<std::chrono::milliseconds> expected_processing(std::uint64_t bytes) const;
     asio::any_io_executor executor() const;
     api::client& client() const noexcept;
 

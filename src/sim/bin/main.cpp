@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     sim::simulator_options o;
     std::optional<std::string> tls_cert, tls_key, upload_tls_cert, upload_tls_key, ca_file,
         work_dir, generate_key, info_file, part_size, url_lifetime, upload_delay, version_delay,
-        release_delay, window, token_lifetime, skew, latency;
+        release_delay, version_per_mib, window, token_lifetime, skew, latency;
     std::vector<std::string> accept_keys, apps, faults;
     bool individual = false, no_shuffle = false;
 
@@ -197,6 +197,12 @@ int main(int argc, char** argv) {
                    "UPLOAD_COMPLETE to COMPLETE/FAILED after a commit (default 100ms)");
     app.add_option("--version-processing-delay", version_delay,
                    "Version PROCESSING to COMPLETE/FAILED (default 200ms)");
+    app.add_option("--version-processing-per-mib", version_per_mib,
+                   "Version processing time added per MiB of the asset file (default 0)");
+    app.add_option("--version-processing-spread", o.version_processing_spread,
+                   "Spread of version processing times: each is the delay times exp(N(0, "
+                   "spread^2)), drawn from the seed (default 0: fixed)")
+        ->check(CLI::Range(0.0, 5.0));
     app.add_option("--release-processing-delay", release_delay,
                    "PROCESSING_FOR_TESTING/_DISTRIBUTION to READY_* (default 100ms)");
     app.add_option("--latency", latency,
@@ -255,6 +261,8 @@ int main(int argc, char** argv) {
             o.upload_processing_delay = parse_duration(*upload_delay);
         if (version_delay)
             o.version_processing_delay = parse_duration(*version_delay);
+        if (version_per_mib)
+            o.version_processing_per_mib = parse_duration(*version_per_mib);
         if (release_delay)
             o.release_processing_delay = parse_duration(*release_delay);
         if (window)
