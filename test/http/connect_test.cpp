@@ -54,7 +54,7 @@ struct unanswering_listener {
 // Runs connect_any on a fresh stream; the endpoint it connected to, or the error it threw.
 struct outcome {
     std::optional<tcp::endpoint> connected;
-    std::optional<http::errc> code;
+    std::optional<boost::system::error_code> code;
     std::string what;
 };
 
