@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers with clang's libFuzzer (+ASan+UBSan) for a bounded time each.
 #   scripts/fuzz.sh [seconds per target, default 60] [target ...]
-# Targets: fuzz_api_documents fuzz_headers fuzz_http_response fuzz_private_key fuzz_batch_file
-# fuzz_duration fuzz_command_line fuzz_md5_multi (test/fuzz/*.cpp).
+# Targets: fuzz_api_documents fuzz_headers fuzz_http_response fuzz_proxy_connect fuzz_private_key
+# fuzz_batch_file fuzz_duration fuzz_command_line fuzz_md5_multi (test/fuzz/*.cpp).
 # New inputs that raise coverage are kept in build-fuzz/corpus/<target>; a crash leaves its input
 # in build-fuzz/ — fix it and copy the input to test/fuzz/corpus/<target>/ so the suite replays it.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_api_documents fuzz_headers fuzz_http_response fuzz_private_key fuzz_batch_file
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_api_documents fuzz_headers fuzz_http_response fuzz_proxy_connect fuzz_private_key fuzz_batch_file
                                  fuzz_duration fuzz_command_line fuzz_md5_multi)
 
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed'; then
@@ -31,7 +31,7 @@ sources_of() {
     fuzz_api_documents) echo src/api/models_json.cpp src/api/error.cpp src/api/query.cpp src/api/rate_limit.cpp ;;
     fuzz_headers) echo src/api/rate_limit.cpp ;;
     fuzz_private_key) echo src/auth/private_key.cpp src/auth/error.cpp src/auth/base64url.cpp ;;
-    fuzz_http_response) echo src/http/connection.cpp src/http/error.cpp ;;
+    fuzz_http_response | fuzz_proxy_connect) echo src/http/connection.cpp src/http/connect.cpp src/http/proxy.cpp src/http/error.cpp ;;
     fuzz_batch_file) echo src/workflow/batch_file.cpp ;;
     fuzz_duration) echo src/cli/duration.cpp ;;
     fuzz_command_line) echo src/cli/command_line.cpp src/cli/duration.cpp ;;

@@ -1,9 +1,9 @@
-// Opening a connection (resolve, TCP connect, TLS handshake) and one request/response exchange
-// on it. Timeouts are the tcp_stream's deadline; cancellation is the coroutine's slot, forwarded
-// to whichever operation is pending. Either way the connection is not reused afterwards.
+// One request/response exchange on a connection (connect.cpp opens it). Timeouts are the
+// tcp_stream's deadline; cancellation is the coroutine's slot, forwarded to whichever operation
+// is pending. Either way the connection is not reused afterwards.
 #include "connection.hpp"
 #include "body_reader.hpp"
-#include "proxy.hpp"
+#include "connect.hpp"
 #include "read_response.hpp"
 #include "tls_bulk_write.hpp"
 
@@ -19,10 +19,6 @@
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,185 +68,6 @@ const boost::system::error_category& beast_http_category() {
 
 std::string milliseconds_text(std::chrono::milliseconds d) {
     return std::to_string(d.count()) + " ms";
-}
-
-// Resolves a host name within `deadline`. The resolver cannot be cancelled mid-lookup, so the
-// coroutine waits on a timer that the lookup's completion wakes; both live on the connection's
-// strand.
-struct endpoint_name {
-    const std::string& host;
-    std::uint16_t port;
-    std::string name; // for messages: the origin, or "proxy host:port"
-};
-
-asio::awaitable<std::vector<tcp::endpoint>>
-resolve(const endpoint_name& where, clock::time_point deadline, std::chrono::milliseconds limit) {
-    error_code literal_ec;
-    const auto literal = asio::ip::make_address(where.host, literal_ec);
-    if (!literal_ec)
-        co_return std::vector<tcp::endpoint>{tcp::endpoint(literal, where.port)};
-
-    struct lookup {
-        explicit lookup(const asio::any_io_executor& ex) : resolver(ex), wake(ex) {}
-        tcp::resolver resolver;
-        asio::steady_timer wake;
-        bool done = false;
-        error_code ec;
-        std::vector<tcp::endpoint> endpoints;
-    };
-    auto ex = co_await asio::this_coro::executor;
-    auto state = std::make_shared<lookup>(ex);
-    state->wake.expires_at(deadline);
-    state->resolver.async_resolve(
-        where.host, std::to_string(where.port),
-        [state](error_code ec, const tcp::resolver::results_type& results) {
-            state->done = true;
-            state->ec = ec;
-            for (const auto& entry : results)
-                state->endpoints.push_back(entry.endpoint());
-            state->wake.expires_at(clock::time_point{});
-        });
-    error_code wait_ec;
-    co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    if (!state->done) {
-        state->resolver.cancel();
-        if (is_cancelled(co_await asio::this_coro::cancellation_state))
-            throw attempt_error(errc::cancelled,
-                                "resolve " + where.name + ": cancelled by the caller", false);
-        throw attempt_error(
-            errc::timed_out,
-            "resolve " + where.name + ": no answer within " + milliseconds_text(limit), false);
-    }
-    if (state->ec || state->endpoints.empty())
-        throw attempt_error(errc::resolve_failed,
-                            "resolve " + where.name + ": " +
-                                (state->ec ? state->ec.message() : std::string("no address")),
-                            false);
-    co_return std::move(state->endpoints);
-}
-
-// Asks the proxy for a tunnel to the origin (CONNECT host:port). Its answer is read header by
-// header and nothing past it, so the TLS handshake that follows starts on a clean stream.
-asio::awaitable<void> open_tunnel(beast::tcp_stream& tcp, const attempt_args& a,
-                                  const std::string& proxy) {
-    const auto& where = a.where;
-    const bool v6 = where.host.find(':') != std::string::npos;
-    const std::string authority =
-        (v6 ? "[" + where.host + "]" : where.host) + ":" + std::to_string(where.port);
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, authority, 11};
-    req.set(bhttp::field::host, authority);
-    if (!where.proxy->username.empty() || !where.proxy->password.empty())
-        req.set(bhttp::field::proxy_authorization, basic_authorization(*where.proxy));
-
-    const bool bounded = clock::now() + a.options.handshake_timeout < a.deadline;
-    const auto limit = bounded ? a.options.handshake_timeout : a.request_timeout;
-    tcp.expires_at(bounded ? clock::now() + a.options.handshake_timeout : a.deadline);
-    error_code ec;
-    co_await bhttp::async_write(tcp, req, asio::redirect_error(asio::use_awaitable, ec));
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::empty_body> parser;
-    parser.skip(true); // a 2xx answer to CONNECT has no body; other answers end the connection
-    if (!ec)
-        co_await bhttp::async_read_header(tcp, buffer, parser,
-                                          asio::redirect_error(asio::use_awaitable, ec));
-    const std::string step = proxy + ", tunnel to " + where.name;
-    if (ec) {
-        if (ec == beast::error::timeout)
-            throw attempt_error(errc::timed_out,
-                                step + ": no answer within " + milliseconds_text(limit), false);
-        if (is_cancelled(co_await asio::this_coro::cancellation_state))
-            throw attempt_error(errc::cancelled, step + ": cancelled by the caller", false);
-        throw attempt_error(errc::proxy_failed, step + ": " + ec.message(), false);
-    }
-    const unsigned status = parser.get().result_int();
-    if (status / 100 != 2)
-        throw attempt_error(errc::proxy_failed,
-                            step + ": refused with HTTP " + std::to_string(status) +
-                                // tinyproxy, for one, answers bad credentials with 401
-                                (status == 407 || status == 401
-                                     ? " (proxy authentication required or refused)"
-                                     : ""),
-                            false);
-    if (buffer.size() != 0)
-        throw attempt_error(errc::protocol_error, step + ": data after the proxy's answer", false);
-}
-
-asio::awaitable<void> open(connection& c, const attempt_args& a) {
-    const auto& where = a.where;
-    const auto now = clock::now();
-    const bool connect_bounded = now + a.options.connect_timeout < a.deadline;
-    const auto connect_deadline = connect_bounded ? now + a.options.connect_timeout : a.deadline;
-    const auto connect_limit = connect_bounded ? a.options.connect_timeout : a.request_timeout;
-
-    // Through a proxy, the TCP connection goes to the proxy and a CONNECT tunnel to the origin.
-    const endpoint_name peer = where.proxy ? endpoint_name{where.proxy->host, where.proxy->port,
-                                                           "proxy " + proxy_name(*where.proxy)}
-                                           : endpoint_name{where.host, where.port, where.name};
-    auto endpoints = co_await resolve(peer, connect_deadline, connect_limit);
-
-    auto& tcp = c.tcp();
-    tcp.expires_at(connect_deadline);
-    error_code ec;
-    co_await tcp.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-        if (ec == beast::error::timeout)
-            throw attempt_error(errc::timed_out,
-                                "connect " + peer.name + ": not connected within " +
-                                    milliseconds_text(connect_limit),
-                                false);
-        if (is_cancelled(co_await asio::this_coro::cancellation_state))
-            throw attempt_error(errc::cancelled,
-                                "connect " + peer.name + ": cancelled by the caller", false);
-        throw attempt_error(errc::connect_failed, "connect " + peer.name + ": " + ec.message(),
-                            false);
-    }
-    tcp.socket().set_option(tcp::no_delay(true), ec);
-    if (where.proxy)
-        co_await open_tunnel(tcp, a, peer.name);
-
-    if (c.tls) {
-        SSL* ssl = c.tls->native_handle();
-        // SNI carries host names only; RFC 6066 forbids IP literals there.
-        if (!where.host_is_ip && SSL_set_tlsext_host_name(ssl, where.host.c_str()) != 1)
-            throw attempt_error(errc::tls_failed, "handshake " + where.name + ": cannot set SNI",
-                                false);
-        if (a.options.dangerously_disable_tls_verification) {
-            c.tls->set_verify_mode(ssl::verify_none);
-        } else {
-            c.tls->set_verify_mode(ssl::verify_peer);
-            // OpenSSL's own RFC 6125 check, so a mismatch is reported as such in the verify result.
-            X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-            int ok = where.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, where.host.c_str())
-                                      : X509_VERIFY_PARAM_set1_host(param, where.host.c_str(), 0);
-            if (ok != 1)
-                throw attempt_error(errc::tls_failed,
-                                    "handshake " + where.name + ": cannot set the expected host",
-                                    false);
-        }
-        const bool handshake_bounded = clock::now() + a.options.handshake_timeout < a.deadline;
-        tcp.expires_at(handshake_bounded ? clock::now() + a.options.handshake_timeout : a.deadline);
-        co_await c.tls->async_handshake(ssl::stream_base::client,
-                                        asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (ec == beast::error::timeout)
-                throw attempt_error(errc::timed_out,
-                                    "handshake " + where.name + ": not complete within " +
-                                        milliseconds_text(handshake_bounded
-                                                              ? a.options.handshake_timeout
-                                                              : a.request_timeout),
-                                    false);
-            if (is_cancelled(co_await asio::this_coro::cancellation_state))
-                throw attempt_error(errc::cancelled,
-                                    "handshake " + where.name + ": cancelled by the caller", false);
-            long verdict = SSL_get_verify_result(ssl);
-            std::string reason = verdict != X509_V_OK ? std::string("certificate rejected: ") +
-                                                            X509_verify_cert_error_string(verdict)
-                                                      : ec.message();
-            throw attempt_error(errc::tls_failed, "handshake " + where.name + ": " + reason, false);
-        }
-    }
-    a.stats.add(&client_stats::connections_opened);
 }
 
 std::string target_of(const boost::urls::url& url) {
@@ -509,7 +326,7 @@ asio::awaitable<attempt_result> run_attempt(connection& c, bool fresh, attempt_a
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     try {
         if (fresh)
-            co_await open(c, a);
+            co_await open_connection(c, a);
         if (c.tls)
             co_return co_await exchange(*c.tls, c, a);
         co_return co_await exchange(*c.plain, c, a);

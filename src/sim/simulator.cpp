@@ -47,7 +47,10 @@ void configure_tls(asio::ssl::context& ctx, std::string_view chain_pem, std::str
 // whose loopback is only 127.0.0.1).
 std::optional<tcp::acceptor> try_listen(asio::io_context& io, const std::string& address,
                                         std::uint16_t port, boost::system::error_code& ec) {
-    auto ip = asio::ip::make_address(address, ec);
+    // An IPv6 address as written in a URL ("[::1]") is taken too.
+    const bool bracketed = address.size() > 2 && address.front() == '[' && address.back() == ']';
+    auto ip =
+        asio::ip::make_address(bracketed ? address.substr(1, address.size() - 2) : address, ec);
     if (ec)
         return std::nullopt;
     tcp::endpoint ep(ip, port);

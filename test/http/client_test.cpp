@@ -525,6 +525,23 @@ BOOST_AUTO_TEST_CASE(urls_that_are_not_absolute_http_are_refused) {
     BOOST_TEST(failure_of(io, client, get("https:///no-host")) == http::errc::invalid_url);
 }
 
+BOOST_AUTO_TEST_CASE(an_origin_on_the_ipv6_loopback_is_reached) {
+    auto options = tls_server_options();
+    options.address = "::1";
+    test_server server(options, [](const served_request&) {
+        reply r;
+        r.body = "over IPv6";
+        return r;
+    });
+    BOOST_TEST(server.url().starts_with("https://[::1]:"), server.url());
+    io_threads io;
+    http::client client(io.ioc.get_executor(), trusting_options());
+    auto r = send(io, client, get(server.url("/v6")));
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.body == "over IPv6");
+    BOOST_TEST(server.requests().at(0).header("Host") == "[::1]:" + std::to_string(server.port()));
+}
+
 BOOST_AUTO_TEST_CASE(unresolvable_and_refusing_hosts_are_told_apart) {
     io_threads io;
     http::client client(io.ioc.get_executor(), trusting_options());

@@ -207,3 +207,37 @@ BOOST_AUTO_TEST_CASE(serves_a_generated_key_and_stops_on_signals) {
         BOOST_TEST(read_file(out).find("stopping") != std::string::npos);
     }
 }
+
+BOOST_AUTO_TEST_CASE(listens_on_the_ipv6_loopback) {
+    temp_dir dir;
+    auto out = dir.path / "out.txt";
+    auto info_path = dir.path / "info.json";
+    // Both spellings of an IPv6 address: bare and as in a URL.
+    pid_t pid = spawn({"--api-address", "::1", "--upload-address", "[::1]", "--generate-key",
+                       (dir.path / "keys").string(), "--info-file", info_path.string(),
+                       "--work-dir", (dir.path / "work").string(), "--app", "42"},
+                      out);
+    for (int i = 0; i < 3000 && !fs::exists(info_path); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST_REQUIRE(fs::exists(info_path), read_file(out));
+    auto info = json::parse(read_file(info_path)).as_object();
+    auto api = std::string(info.at("apiUrl").as_string());
+    auto upload = std::string(info.at("uploadUrl").as_string());
+    BOOST_TEST(api.starts_with("https://[::1]:"), api);
+    BOOST_TEST(upload.starts_with("https://[::1]:"), upload);
+    BOOST_TEST(api != upload);
+
+    auto& key = info.at("keys").at(0).as_object();
+    https_client client(std::string(info.at("caFile").as_string()));
+    http_call call;
+    call.url = api + "/v1/apps/42/backgroundAssets";
+    call.headers = {
+        {"Authorization", bearer(fs::path(std::string(key.at("privateKeyFile").as_string())),
+                                 std::string(key.at("keyId").as_string()),
+                                 std::string(key.at("issuerId").as_string()))}};
+    auto r = client.send(call);
+    BOOST_TEST(r.status == 200u, r.error << r.body);
+
+    ::kill(pid, SIGTERM);
+    BOOST_TEST(wait_exit(pid) == 0, read_file(out));
+}

@@ -1,6 +1,7 @@
 // Publishing through a real HTTP proxy: tinyproxy (a Debian package; scripts/bootstrap.sh
 // installs it) on loopback, with a configuration this test writes, in front of the in-process
-// simulator over TLS. The proxy's log shows which tunnels it opened.
+// simulator over TLS. The proxy's log shows which tunnels it opened. And through a small CONNECT
+// proxy written here, which cuts a tunnel in the middle of a part.
 #include <boost/test/unit_test.hpp>
 
 #include <ascpp/http/client.hpp>
@@ -8,8 +9,15 @@
 #include <ascpp/workflow/publish.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -18,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -97,6 +106,119 @@ struct tinyproxy {
             if (line.find(needle) != std::string::npos)
                 ++n;
         return n;
+    }
+};
+
+// A CONNECT proxy on loopback, on its own thread: it opens each tunnel asked for and forwards
+// bytes both ways, except that the first tunnel to `cut_target` ("host:port") is closed, both
+// ends, once `cut_after` bytes from the client have gone through it.
+struct cutting_proxy {
+    using tcp = asio::ip::tcp;
+    asio::io_context io;
+    tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    std::string cut_target;
+    std::uint64_t cut_after;
+    std::atomic<int> tunnels{0};
+    std::atomic<int> cuts{0};
+    bool cut_chosen = false; // touched on the proxy's thread only
+    std::thread thread;
+
+    struct tunnel {
+        tcp::socket client, upstream;
+        bool cut = false;            // this is the tunnel to cut
+        std::uint64_t forwarded = 0; // client to upstream
+        void close() {
+            boost::system::error_code ignored;
+            client.close(ignored);
+            upstream.close(ignored);
+        }
+    };
+
+    cutting_proxy(std::string target, std::uint64_t after)
+        : cut_target(std::move(target)), cut_after(after) {
+        asio::co_spawn(io, accept_loop(), asio::detached);
+        thread = std::thread([this] { io.run(); });
+    }
+    ~cutting_proxy() {
+        asio::post(io, [this] {
+            boost::system::error_code ignored;
+            acceptor.close(ignored);
+            io.stop();
+        });
+        thread.join();
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            boost::system::error_code ec;
+            tcp::socket s =
+                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec)
+                co_return;
+            asio::co_spawn(io, serve(std::move(s)), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> serve(tcp::socket client) {
+        auto t = std::make_shared<tunnel>(tunnel{std::move(client), tcp::socket(io)});
+        boost::system::error_code ec;
+        std::string head;
+        // The client sends nothing after its CONNECT until the answer, so nothing is read past it.
+        co_await asio::async_read_until(t->client, asio::dynamic_buffer(head), "\r\n\r\n",
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !head.starts_with("CONNECT "))
+            co_return;
+        const std::string target = head.substr(8, head.find(' ', 8) - 8);
+        const auto colon = target.rfind(':');
+        std::string host = target.substr(0, colon);
+        if (host.starts_with("["))
+            host = host.substr(1, host.size() - 2);
+        const tcp::endpoint upstream(
+            asio::ip::make_address(host),
+            static_cast<std::uint16_t>(std::stoul(target.substr(colon + 1))));
+        co_await t->upstream.async_connect(upstream, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return;
+        ++tunnels;
+        if (target == cut_target && !cut_chosen)
+            cut_chosen = t->cut = true;
+        const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
+        co_await asio::async_write(t->client, asio::buffer(established),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return;
+        asio::co_spawn(io, pump(t, true), asio::detached);
+        co_await pump(t, false);
+    }
+
+    // Forwards one direction until either side ends, then closes both.
+    asio::awaitable<void> pump(std::shared_ptr<tunnel> t, bool from_client) {
+        auto& from = from_client ? t->client : t->upstream;
+        auto& to = from_client ? t->upstream : t->client;
+        std::vector<char> buffer(16 * 1024);
+        for (;;) {
+            boost::system::error_code ec;
+            std::size_t n = co_await from.async_read_some(
+                asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec)
+                break;
+            bool cut_now = false;
+            if (from_client && t->cut) {
+                n = static_cast<std::size_t>(std::min<std::uint64_t>(n, cut_after - t->forwarded));
+                t->forwarded += n;
+                cut_now = t->forwarded == cut_after;
+            }
+            co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            if (ec)
+                break;
+            if (cut_now) {
+                ++cuts;
+                break;
+            }
+        }
+        t->close();
     }
 };
 
@@ -218,6 +340,26 @@ BOOST_AUTO_TEST_CASE(proxy_credentials_are_sent_and_a_refusal_is_clear) {
         BOOST_TEST(what.find("proxy authentication") != std::string::npos, what);
         BOOST_TEST(what.find("wrong-password") == std::string::npos, what);
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_tunnel_cut_in_the_middle_of_a_part_is_recovered_from) {
+    // The first tunnel to the upload host is cut half-way through its first part (the TLS
+    // handshake and the request head take a few KiB of the 32).
+    const std::string upload = s.upload_url();
+    cutting_proxy proxy(upload.substr(upload.find("://") + 3), 32 * 1024);
+    auto settings =
+        http::proxy_settings::from_url("http://127.0.0.1:" + std::to_string(proxy.port()));
+    publish(settings, "Cut");
+
+    BOOST_TEST(proxy.cuts == 1);
+    const auto st = s.stats();
+    // Nothing lost: the simulator assembled the parts and their checksums matched the client's.
+    BOOST_TEST(st.checksums_matched == 1u);
+    BOOST_TEST(st.checksums_mismatched == 0u);
+    // The cut part was sent again: six parts accepted, and one more request than parts (the
+    // simulator counts a part's request when its head arrives, and the cut came after it).
+    BOOST_TEST(st.parts_received == 6u);
+    BOOST_TEST(st.requests.at("upload_part") >= 7u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

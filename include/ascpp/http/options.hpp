@@ -43,7 +43,12 @@ struct client_options {
     // close idle connections at once.
     std::chrono::milliseconds idle_timeout{30'000};
 
+    // Connecting, DNS included, within connect_timeout. A name with several addresses has them
+    // tried one at a time, IPv6 and IPv4 alternating from the family of the resolver's first
+    // answer (RFC 8305); each but the last gets at most connect_attempt_timeout (0: no limit of
+    // its own), the last what is left of connect_timeout.
     std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds connect_attempt_timeout{2'000};
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds request_timeout{120'000};
     std::size_t max_response_body = 16 * 1024 * 1024;

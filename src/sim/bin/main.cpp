@@ -159,13 +159,14 @@ int main(int argc, char** argv) {
     std::vector<std::string> accept_keys, apps, faults;
     bool individual = false, no_shuffle = false;
 
-    app.add_option("--api-address", o.api_address, "Address of the API origin")
+    app.add_option("--api-address", o.api_address,
+                   "Address of the API origin: IPv4 or IPv6 (::1 or [::1])")
         ->capture_default_str();
     app.add_option("--api-port", o.api_port, "Port of the API origin (0: any free port)")
         ->capture_default_str();
     app.add_option("--upload-address", o.upload_address,
-                   "Address of the upload host (127.0.0.2 falls back to 127.0.0.1 when it "
-                   "cannot be bound)")
+                   "Address of the upload host, IPv4 or IPv6 (127.0.0.2 falls back to "
+                   "127.0.0.1 when it cannot be bound)")
         ->capture_default_str();
     app.add_option("--upload-port", o.upload_port, "Port of the upload host (0: any free port)")
         ->capture_default_str();
