@@ -536,76 +536,53 @@ BOOST_AUTO_TEST_CASE(rate_limited_then_success_honours_retry_after) {
     BOOST_TEST(strict.stats().requests_sent == 2u);
 }
 
+// 408 is retried like a server error (api::is_transient_status).
 BOOST_AUTO_TEST_CASE(server_errors_retry_gets_and_patches_but_not_posts) {
-    fixture_env env;
-    std::atomic<int> failures{0};
-    test_server server([&](const recorded_request& r) {
-        if (failures > 0) {
-            --failures;
-            canned_response e;
-            e.status = 503;
-            e.body = "unavailable";
-            return e;
+    for (unsigned status : {503u, 408u}) {
+        BOOST_TEST_CONTEXT("status " << status) {
+            fixture_env env;
+            std::atomic<int> failures{0};
+            test_server server([&](const recorded_request& r) {
+                if (failures > 0) {
+                    --failures;
+                    canned_response e;
+                    e.status = status;
+                    e.body = "unavailable";
+                    return e;
+                }
+                return route(r);
+            });
+            runner rt;
+            api::client c(rt.io.get_executor(), env.config(server));
+
+            failures = 2;
+            rt.run(c.get_background_asset_version("v"));
+            BOOST_TEST(server.request_count() == 3u);
+            failures = 1;
+            rt.run(c.update_background_asset_upload_file({"f", true, {}, {}}));
+            BOOST_TEST(server.request_count() == 5u);
+
+            failures = 1;
+            try {
+                rt.run(c.create_background_asset_version("p"));
+                BOOST_FAIL("a POST was replayed after " << status);
+            } catch (const api::api_error& e) {
+                BOOST_TEST(e.status() == status);
+                BOOST_TEST(e.body_excerpt() == "unavailable");
+            }
+            BOOST_TEST(server.request_count() == 6u);
+
+            // Retries are bounded by the policy.
+            failures = 100;
+            try {
+                rt.run(c.get_background_asset("x"));
+                BOOST_FAIL("no error");
+            } catch (const api::api_error& e) {
+                BOOST_TEST(e.status() == status);
+            }
+            BOOST_TEST(server.request_count() == 6u + c.config().retry.max_attempts);
         }
-        return route(r);
-    });
-    runner rt;
-    api::client c(rt.io.get_executor(), env.config(server));
-
-    failures = 2;
-    rt.run(c.get_background_asset_version("v"));
-    BOOST_TEST(server.request_count() == 3u);
-    failures = 1;
-    rt.run(c.update_background_asset_upload_file({"f", true, {}, {}}));
-    BOOST_TEST(server.request_count() == 5u);
-
-    failures = 1;
-    try {
-        rt.run(c.create_background_asset_version("p"));
-        BOOST_FAIL("a POST was replayed after a 5xx");
-    } catch (const api::api_error& e) {
-        BOOST_TEST(e.status() == 503u);
-        BOOST_TEST(e.body_excerpt() == "unavailable");
     }
-    BOOST_TEST(server.request_count() == 6u);
-
-    // Retries are bounded by the policy.
-    failures = 100;
-    try {
-        rt.run(c.get_background_asset("x"));
-        BOOST_FAIL("no error");
-    } catch (const api::api_error& e) {
-        BOOST_TEST(e.status() == 503u);
-    }
-    BOOST_TEST(server.request_count() == 6u + c.config().retry.max_attempts);
-}
-
-BOOST_AUTO_TEST_CASE(a_408_is_retried_like_a_server_error) {
-    fixture_env env;
-    std::atomic<int> failures{0};
-    test_server server([&](const recorded_request& r) {
-        if (failures > 0) {
-            --failures;
-            canned_response e;
-            e.status = 408;
-            e.body = "request timeout";
-            return e;
-        }
-        return route(r);
-    });
-    runner rt;
-    api::client c(rt.io.get_executor(), env.config(server));
-    failures = 1;
-    rt.run(c.get_background_asset_version("v"));
-    BOOST_TEST(server.request_count() == 2u);
-    failures = 1;
-    try {
-        rt.run(c.create_background_asset_version("p"));
-        BOOST_FAIL("a POST was replayed after a 408");
-    } catch (const api::api_error& e) {
-        BOOST_TEST(e.status() == 408u);
-    }
-    BOOST_TEST(server.request_count() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(dropped_connections_retry_idempotent_requests_only) {
