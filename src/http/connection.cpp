@@ -94,9 +94,9 @@ bool method_expects_body(bhttp::verb method) {
 
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-// Sends the file range in chunks of at most file_chunk_size, read on the blocking pool ahead of
-// the send (body_reader.hpp): the range is never in memory. Over TLS, each chunk's records go out
-// in one socket write (tls_bulk_write.hpp).
+// Sends the file range in chunks of at most file_chunk_size, each read without an io thread
+// waiting on a disk (body_reader.hpp): the range is never in memory. Over TLS, each chunk's
+// records go out in one socket write (tls_bulk_write.hpp).
 template <class Stream>
 asio::awaitable<void> write_file_body(Stream& stream, const attempt_args& a) {
     const std::size_t chunk_size =
