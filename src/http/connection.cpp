@@ -21,14 +21,11 @@
 #include <boost/beast/http/write.hpp>
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <optional>
 #include <type_traits>
-#include <vector>
 
 namespace ascpp::http::detail {
 
