@@ -456,6 +456,8 @@ struct publisher {
         auto wo = opts.watch;
         wo.background_asset_id = result.asset_pack.id;
         wo.requests = requests;
+        // With notifications, the version just committed cannot be COMPLETE before they tell.
+        wo.first_look_at_once = !wo.changes_pushed;
         const auto version_id = result.version.id;
         bool failed = false;
         std::optional<api::state_details> details;
@@ -463,7 +465,15 @@ struct publisher {
         std::vector<api::background_asset_version_state> goal;
         goal.emplace_back(api::background_asset_version_state::complete);
         try {
-            result.version = co_await watcher->wait_for_version(version_id, std::move(goal), wo);
+            auto read = co_await watcher->wait_for_version(version_id, std::move(goal), wo);
+            // A notified state comes without the version's other attributes: keep those read.
+            if (read.attributes && read.attributes->version)
+                result.version = std::move(read);
+            else {
+                if (!result.version.attributes)
+                    result.version.attributes.emplace();
+                result.version.attributes->state = api::background_asset_version_state::complete;
+            }
             result.version_state = api::background_asset_version_state::complete;
         } catch (const watch_error& e) {
             if (e.why() != watch_error::reason::unreachable ||

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -209,7 +210,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
 
     // One shared request target: a pack's version listing, or one resource.
     struct entry {
-        entry(std::string k, asio::any_io_executor ex) : key(std::move(k)), done(ex) {}
+        entry(std::string k, asio::any_io_executor ex)
+            : key(std::move(k)), done(ex), nudged_queue(ex) {}
         std::string key;
         bool listing = false; // a pack's version listing
         watch_kind kind = watch_kind::upload_file;
@@ -227,7 +229,24 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::atomic<std::uint64_t> fetches_done{0};
         std::exception_ptr last_error;
         upload::detail::wait_queue done;
+
+        // Notifications (notify): each one that concerns this entry bumps `nudges` and records
+        // it under the resource's id (or "*<channel>" for a release of an unknown version).
+        // A look that must see the change asks for a snapshot whose request started after it
+        // (`required`); `snap_nudges` is `nudges` when the snapshot's request started.
+        std::uint64_t nudges = 0;
+        std::map<std::string, std::uint64_t, std::less<>> nudged;
+        std::uint64_t required = 0;
+        std::uint64_t snap_nudges = 0;
+        upload::detail::wait_queue nudged_queue;
     };
+
+    // A state a notification carried, remembered for the watches that come to it.
+    struct pushed_state {
+        std::string state;
+        std::uint64_t generation = 0;
+    };
+    static constexpr std::size_t max_pushed = 4096;
 
     struct registration {
         std::shared_ptr<entry> e;
@@ -245,7 +264,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     std::mt19937_64 rng;
 
     std::atomic<std::uint64_t> requests{0}, listing_requests{0}, polls{0}, shared_polls{0},
-        failed_polls{0};
+        failed_polls{0}, notifications{0}, pushed_results{0};
+    std::map<std::string, pushed_state, std::less<>> pushed; // by resource id
+    std::deque<std::string> pushed_order;                    // oldest first, to bound `pushed`
+    std::uint64_t pushed_generation = 0;
     std::atomic<std::size_t> active{0};
 
     registration enlist(watch_kind kind, const std::string& key, const std::string& id,
@@ -281,8 +303,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (auto it = e.versions.find(r.version_id); it != e.versions.end()) {
                 if (r.channel)
                     --it->second.channels[index_of(*r.channel)];
-                if (--it->second.count == 0)
+                if (--it->second.count == 0) {
+                    e.nudged.erase(it->first);
                     e.versions.erase(it);
+                }
             }
         } else if (r.channel && e.kind == watch_kind::version) {
             --e.channels[index_of(*r.channel)];
@@ -321,6 +345,76 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         ++requests;
         if (counter)
             ++*counter;
+    }
+
+    // ---- notifications ----
+
+    void notify(pushed_change c) {
+        std::optional<release_channel> channel;
+        for (std::size_t i = 0; i < channel_count; ++i)
+            if (c.resource_type == release_type(static_cast<release_channel>(i)))
+                channel = static_cast<release_channel>(i);
+        const bool version = c.resource_type == api::background_asset_version::resource_type;
+        std::vector<std::shared_ptr<entry>> wake;
+        {
+            std::lock_guard lock(mutex);
+            ++notifications;
+            if (!c.state.empty()) {
+                auto it = pushed.find(c.id);
+                if (it == pushed.end()) {
+                    if (pushed.size() >= max_pushed) {
+                        pushed.erase(pushed_order.front());
+                        pushed_order.pop_front();
+                    }
+                    it = pushed.emplace(c.id, pushed_state{}).first;
+                    pushed_order.push_back(c.id);
+                } else if (version && version_rank(c.state) < version_rank(it->second.state)) {
+                    return; // a late delivery of an earlier state: a version never goes back
+                } else if (it->second.state == c.state) {
+                    return; // nothing new
+                }
+                it->second.state = c.state;
+                it->second.generation = ++pushed_generation;
+            }
+            for (auto& [key, e] : entries) {
+                std::string concern;
+                if (e->listing ? e->versions.count(c.id) > 0 : e->id == c.id) {
+                    concern = c.id;
+                } else if (channel) {
+                    // A release event names the release; find its version in what was seen,
+                    // else it concerns every release watch of that channel here.
+                    auto c_index = index_of(*channel);
+                    bool watched = e->channels[c_index] > 0;
+                    for (const auto& [vid, v] : e->versions)
+                        watched = watched || v.channels[c_index] > 0;
+                    if (!watched)
+                        continue;
+                    concern = "*" + std::to_string(c_index);
+                    if (e->snap)
+                        for (const auto& [vid, o] : *e->snap)
+                            if (o.releases[c_index] && o.releases[c_index]->id == c.id)
+                                concern = vid;
+                }
+                if (concern.empty())
+                    continue;
+                e->nudged[concern] = ++e->nudges;
+                wake.push_back(e);
+            }
+        }
+        for (auto& e : wake)
+            e->nudged_queue.notify_all();
+    }
+
+    // Under the lock: whether a notification since `seen` concerns watch `w` of entry `e`.
+    static bool nudged_since(const entry& e, const std::string& id,
+                             std::optional<release_channel> channel, std::uint64_t seen) {
+        if (auto it = e.nudged.find(id); it != e.nudged.end() && it->second > seen)
+            return true;
+        if (channel)
+            if (auto it = e.nudged.find("*" + std::to_string(index_of(*channel)));
+                it != e.nudged.end() && it->second > seen)
+                return true;
+        return false;
     }
 
     // ---- the requests ----
@@ -463,12 +557,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     // request away from the others.
     static asio::awaitable<void> run_fetch(std::shared_ptr<state> s, std::shared_ptr<entry> e,
                                            std::shared_ptr<std::atomic<std::uint64_t>> counter) {
-        std::uint64_t covers;
+        std::uint64_t covers, nudges;
         std::map<std::string, watched_version> watched;
         target t;
         {
             std::lock_guard lock(s->mutex);
             covers = e->registrations;
+            nudges = e->nudges;
             watched.insert(e->versions.begin(), e->versions.end());
             t = {e->kind, e->id, e->channel, e->channels};
         }
@@ -494,6 +589,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                     }
                 e->snap = std::make_shared<const snapshot>(std::move(*result));
                 e->snap_covers = covers;
+                e->snap_nudges = nudges;
                 e->fetched_at = clock::now();
             }
             e->last_error = error;
@@ -520,7 +616,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 bool completed_since = waited && e.fetches_done.load() > seen;
                 if (completed_since && e.last_error)
                     std::rethrow_exception(e.last_error);
-                if (e.snap && e.snap_covers >= r.id &&
+                if (e.snap && e.snap_covers >= r.id && e.snap_nudges >= e.required &&
                     (completed_since || clock::now() - e.fetched_at <= max_age)) {
                     ++polls;
                     if (!started)
@@ -574,6 +670,32 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         return o.state;
     }
 
+    // What a watch returns when a notified state settled it: the version as last read (if it was)
+    // with the new state, else only its id and state.
+    observation pushed_observation(const watch_spec& w, const registration& r,
+                                   const std::string& st) {
+        observation o;
+        o.state = st;
+        if (w.kind == watch_kind::version) {
+            api::background_asset_version v;
+            {
+                std::lock_guard lock(mutex);
+                if (r.e->snap)
+                    if (auto it = r.e->snap->find(w.id);
+                        it != r.e->snap->end() && it->second.version)
+                        v = *it->second.version;
+            }
+            v.id = w.id;
+            if (!v.attributes)
+                v.attributes.emplace();
+            v.attributes->state = api::background_asset_version_state(st);
+            o.version = std::make_shared<const api::background_asset_version>(std::move(v));
+        } else {
+            o.releases[index_of(w.channel)] = release_status{w.channel, w.id, st};
+        }
+        return o;
+    }
+
     asio::awaitable<observation> watch(watch_spec w) {
         auto self = shared_from_this();
         ++active;
@@ -608,6 +730,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             return enlist(w.kind, "file:" + w.id, w.id, "", std::nullopt);
         };
         registration reg = enlist_for();
+        std::uint64_t seen_nudges = 0, used_push = 0;
+        {
+            std::lock_guard lock(mutex);
+            seen_nudges = reg.e->nudges;
+        }
         struct delist_guard {
             state& s;
             registration& r;
@@ -622,69 +749,115 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                                what + ": timed out" +
                                    (last_state.empty() ? "" : " in state " + last_state));
         };
+        // A notified state settles a version or release-by-id watch without a request when it
+        // is a target, and tells of progress when it is not final; anything else is looked at.
+        const bool hand_in = w.kind == watch_kind::version || w.kind == watch_kind::release_by_id;
+        bool look = w.options.first_look_at_once || !w.options.changes_pushed ||
+                    w.kind != watch_kind::version;
+        bool fresh = false; // the look must see every notification so far
+        bool woken = false; // by a notification
         for (;;) {
-            // One poll and its verdict, in a block of its own so that what it saw (and the
-            // snapshot that holds it) is released before the watch sleeps.
-            {
-                std::exception_ptr failure;
-                std::optional<observation> seen;
-                bool deadline_passed = false;
-                try {
-                    auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
-                    if (!snap) {
-                        deadline_passed = true;
-                    } else if (auto it = snap->find(w.id); it != snap->end()) {
-                        seen = it->second;
-                    } else {
-                        // Not in its pack's listing (unexpected): read the version itself.
-                        target one{watch_kind::version, w.id};
-                        if (channel)
-                            one.channels[index_of(*channel)] = 1;
-                        auto single = co_await fetch_one(std::move(one), counter);
-                        if (auto s = single.find(w.id); s != single.end())
-                            seen = s->second;
+            if (hand_in) {
+                std::optional<pushed_state> p;
+                {
+                    std::lock_guard lock(mutex);
+                    if (auto it = pushed.find(w.id);
+                        it != pushed.end() && it->second.generation > used_push) {
+                        p = it->second;
+                        used_push = p->generation;
                     }
-                } catch (...) {
-                    failure = std::current_exception();
                 }
-                if (deadline_passed)
-                    throw timed_out();
-
-                if (failure) {
-                    ++failed_polls;
-                    if (!is_retryable_poll_failure(failure) ||
-                        ++failures >= options.max_failed_polls)
-                        std::rethrow_exception(failure);
-                } else if (seen) {
-                    failures = 0;
-                    auto current = watched_state(w, *seen);
-                    if (current != last_state) {
-                        last_state = current;
-                        if (w.options.on_state && !current.empty())
-                            w.options.on_state(current);
+                if (p) {
+                    if (p->state != last_state) {
+                        last_state = p->state;
+                        if (w.options.on_state)
+                            w.options.on_state(last_state);
                     }
-                    if (!current.empty() &&
-                        std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
-                        co_return std::move(*seen);
-                    if (!current.empty() && is_final(w.kind, w.channel, current))
-                        throw watch_error(watch_error::reason::unreachable, type, w.id, current,
-                                          seen->details,
-                                          what + " ended " + current + describe(seen->details));
-                    if (w.kind == watch_kind::release_of_version &&
-                        seen->state == api::background_asset_version_state::failed)
-                        throw watch_error(watch_error::reason::unreachable,
-                                          std::string(api::background_asset_version::resource_type),
-                                          w.id, seen->state, seen->details,
-                                          "version " + w.id + " FAILED" + describe(seen->details));
-                    // A version read on its own tells its pack: from now on, share its listing.
-                    if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
-                        pack_id = seen->background_asset_id;
-                        auto next = enlist_for();
-                        delist(reg);
-                        reg = std::move(next);
+                    if (std::find(w.targets.begin(), w.targets.end(), p->state) !=
+                        w.targets.end()) {
+                        ++pushed_results;
+                        co_return pushed_observation(w, reg, p->state);
+                    }
+                    if (is_final(w.kind, w.channel, p->state))
+                        look = fresh = true; // read it, for its stateDetails
+                    else if (woken)
+                        look = fresh = false; // progress only: nothing to read
+                }
+            }
+            woken = false;
+            if (look) {
+                if (fresh) {
+                    std::lock_guard lock(mutex);
+                    reg.e->required = std::max(reg.e->required, reg.e->nudges);
+                }
+                // One poll and its verdict, in a block of its own so that what it saw (and the
+                // snapshot that holds it) is released before the watch sleeps.
+                {
+                    std::exception_ptr failure;
+                    std::optional<observation> seen;
+                    bool deadline_passed = false;
+                    try {
+                        auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
+                        if (!snap) {
+                            deadline_passed = true;
+                        } else if (auto it = snap->find(w.id); it != snap->end()) {
+                            seen = it->second;
+                        } else {
+                            // Not in its pack's listing (unexpected): read the version itself.
+                            target one{watch_kind::version, w.id};
+                            if (channel)
+                                one.channels[index_of(*channel)] = 1;
+                            auto single = co_await fetch_one(std::move(one), counter);
+                            if (auto s = single.find(w.id); s != single.end())
+                                seen = s->second;
+                        }
+                    } catch (...) {
+                        failure = std::current_exception();
+                    }
+                    if (deadline_passed)
+                        throw timed_out();
+
+                    if (failure) {
+                        ++failed_polls;
+                        if (!is_retryable_poll_failure(failure) ||
+                            ++failures >= options.max_failed_polls)
+                            std::rethrow_exception(failure);
+                    } else if (seen) {
+                        failures = 0;
+                        auto current = watched_state(w, *seen);
+                        if (current != last_state) {
+                            last_state = current;
+                            if (w.options.on_state && !current.empty())
+                                w.options.on_state(current);
+                        }
+                        if (!current.empty() && std::find(w.targets.begin(), w.targets.end(),
+                                                          current) != w.targets.end())
+                            co_return std::move(*seen);
+                        if (!current.empty() && is_final(w.kind, w.channel, current))
+                            throw watch_error(watch_error::reason::unreachable, type, w.id, current,
+                                              seen->details,
+                                              what + " ended " + current + describe(seen->details));
+                        if (w.kind == watch_kind::release_of_version &&
+                            seen->state == api::background_asset_version_state::failed)
+                            throw watch_error(
+                                watch_error::reason::unreachable,
+                                std::string(api::background_asset_version::resource_type), w.id,
+                                seen->state, seen->details,
+                                "version " + w.id + " FAILED" + describe(seen->details));
+                        // A version read on its own tells its pack: from now on, share its listing.
+                        if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
+                            pack_id = seen->background_asset_id;
+                            auto next = enlist_for();
+                            delist(reg);
+                            reg = std::move(next);
+                            std::lock_guard lock(mutex);
+                            seen_nudges = reg.e->nudges;
+                        }
                     }
                 }
             }
+            look = true;
+            fresh = false;
 
             auto now = clock::now();
             if (now >= deadline)
@@ -694,7 +867,32 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (deadline - now < wait)
                 wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
             timer.expires_after(wait);
-            co_await timer.async_wait(asio::use_awaitable);
+            if (w.options.changes_pushed) {
+                // Sleep until the interval ends or a notification concerning this watch comes.
+                auto& e = *reg.e;
+                const std::uint64_t since = seen_nudges;
+                auto concerned = [this, &e, &w, channel, since] {
+                    std::lock_guard lock(mutex);
+                    return nudged_since(e, w.id, channel, since);
+                };
+                std::size_t winner = 0;
+                try {
+                    auto r =
+                        co_await (timer.async_wait(asio::use_awaitable) ||
+                                  e.nudged_queue.async_wait_unless(concerned, asio::use_awaitable));
+                    winner = r.index();
+                } catch (const asio::multiple_exceptions& both) {
+                    std::rethrow_exception(both.first_exception());
+                }
+                if (winner == 1) {
+                    std::lock_guard lock(mutex);
+                    seen_nudges = e.nudges;
+                    look = woken = fresh = true;
+                    continue; // the interval stays: this was not a poll that found nothing new
+                }
+            } else {
+                co_await timer.async_wait(asio::use_awaitable);
+            }
             interval = std::min(policy.max,
                                 std::chrono::milliseconds(static_cast<std::int64_t>(
                                     static_cast<double>(interval.count()) * policy.multiplier)));
@@ -715,6 +913,10 @@ api::client& state_watcher::client() const noexcept {
     return state_->client;
 }
 
+void state_watcher::notify(pushed_change change) {
+    state_->notify(std::move(change));
+}
+
 watcher_stats state_watcher::stats() const {
     watcher_stats s;
     s.requests = state_->requests;
@@ -722,6 +924,8 @@ watcher_stats state_watcher::stats() const {
     s.polls = state_->polls;
     s.shared_polls = state_->shared_polls;
     s.failed_polls = state_->failed_polls;
+    s.notifications = state_->notifications;
+    s.pushed_results = state_->pushed_results;
     s.active_watches = state_->active;
     return s;
 }
