@@ -1,0 +1,258 @@
+// workflow::webhook_receiver: signature checks, payload reading, the HTTP(S) endpoint's answers
+// and limits, and deliveries waking watches of a state_watcher, alone and from the simulator's
+// webhooks (with their faults) during publishes.
+#include <boost/test/unit_test.hpp>
+
+#include <ascpp/http/client.hpp>
+#include <ascpp/sim/certificate_authority.hpp>
+#include <ascpp/workflow/webhook_receiver.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/url/parse.hpp>
+
+#include <filesystem>
+#include <random>
+
+static bool init_tests() {
+    boost::unit_test::framework::master_test_suite().p_name.value = "webhook_test";
+    return true;
+}
+int main(int argc, char* argv[]) {
+    return boost::unit_test::unit_test_main(&init_tests, argc, argv);
+}
+
+namespace http = ascpp::http;
+namespace sim = ascpp::sim;
+namespace wf = ascpp::workflow;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string secret = "s3cret-for-tests";
+
+std::string version_event(const std::string& event_id, const std::string& version_id,
+                          const std::string& old_state, const std::string& new_state) {
+    return R"({"data":{"type":"BACKGROUND_ASSET_VERSION_STATE_UPDATED","id":")" + event_id +
+           R"(","version":1,"attributes":{"oldValue":")" + old_state + R"(","newValue":")" +
+           new_state +
+           R"(","timestamp":"2026-12-01T20:00:00Z"},"relationships":{"instance":{"data":{"type":"backgroundAssetVersions","id":")" +
+           version_id + R"("}}}}})";
+}
+
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() /
+               ("ascpp-webhook-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// An io_context the test thread drives, a receiver on it and an HTTP client to post with.
+struct receiver_env {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    std::vector<wf::webhook_event> events;
+    std::unique_ptr<wf::webhook_receiver> receiver;
+    std::unique_ptr<http::client> client;
+    std::string base;
+
+    explicit receiver_env(wf::webhook_receiver_options o = {},
+                          std::optional<fs::path> ca = std::nullopt) {
+        if (o.secret.empty())
+            o.secret = secret;
+        o.on_event = [this](const wf::webhook_event& e) { events.push_back(e); };
+        const bool tls = o.tls.has_value();
+        receiver = std::make_unique<wf::webhook_receiver>(io.get_executor(), std::move(o));
+        http::client_options co;
+        co.ca_file = ca;
+        client = std::make_unique<http::client>(io.get_executor(), co);
+        base = (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") +
+               std::to_string(receiver->port()) + "/hooks/asc";
+    }
+    ~receiver_env() {
+        client.reset();
+        receiver.reset();
+        for (int i = 0; i < 100 && io.poll() > 0; ++i) {
+        }
+    }
+
+    template <class T>
+    T run(asio::awaitable<T> op) {
+        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (f.wait_for(0s) != std::future_status::ready) {
+            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "hung");
+            io.run_one_for(20ms);
+        }
+        return f.get();
+    }
+
+    http::response post(const std::string& body, std::optional<std::string> signature,
+                        const std::string& header = "X-Apple-SIGNATURE") {
+        http::request r;
+        r.method = boost::beast::http::verb::post;
+        r.url = boost::urls::url(base);
+        r.headers.set(boost::beast::http::field::content_type, "application/json");
+        if (signature)
+            r.headers.set(header, *signature);
+        r.body = body;
+        return run(client->send(std::move(r)));
+    }
+    http::response signed_post(const std::string& body) {
+        return post(body, "hmacsha256=" + wf::webhook_signature(secret, body));
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(signatures)
+
+BOOST_AUTO_TEST_CASE(good_bad_and_missing_signatures) {
+    const std::string body = version_event("e1", "v1", "PROCESSING", "COMPLETE");
+    const auto good = wf::webhook_signature(secret, body);
+    BOOST_TEST(good.size() == 64u);
+    BOOST_TEST(wf::verify_webhook_signature(secret, "hmacsha256=", "hmacsha256=" + good, body));
+    std::string upper = good;
+    for (auto& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    BOOST_TEST(wf::verify_webhook_signature(secret, "hmacsha256=", "hmacsha256=" + upper, body));
+
+    std::string flipped = good;
+    flipped[10] = flipped[10] == '0' ? '1' : '0';
+    BOOST_TEST(!wf::verify_webhook_signature(secret, "hmacsha256=", "hmacsha256=" + flipped, body));
+    BOOST_TEST(!wf::verify_webhook_signature(secret, "hmacsha256=", good, body)); // no prefix
+    BOOST_TEST(!wf::verify_webhook_signature(
+        secret, "hmacsha256=", "hmacsha256=" + good.substr(0, 63), body));
+    BOOST_TEST(!wf::verify_webhook_signature(secret, "hmacsha256=", "", body));
+    BOOST_TEST(!wf::verify_webhook_signature("other", "hmacsha256=", "hmacsha256=" + good, body));
+    BOOST_TEST(
+        !wf::verify_webhook_signature(secret, "hmacsha256=", "hmacsha256=" + good, body + " "));
+    // A known HMAC-SHA256 value (RFC 4231, test case 2).
+    BOOST_TEST(wf::webhook_signature("Jefe", "what do ya want for nothing?") ==
+               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+BOOST_AUTO_TEST_CASE(payloads_are_read_as_documented) {
+    auto e = wf::parse_webhook_event(version_event("e1", "v1", "PROCESSING", "COMPLETE"));
+    BOOST_TEST(e.id == "e1");
+    BOOST_TEST(e.event_type == "BACKGROUND_ASSET_VERSION_STATE_UPDATED");
+    BOOST_TEST(e.resource_type == "backgroundAssetVersions");
+    BOOST_TEST(e.resource_id == "v1");
+    BOOST_TEST(e.old_state == "PROCESSING");
+    BOOST_TEST(e.new_state == "COMPLETE");
+    BOOST_TEST(e.timestamp == "2026-12-01T20:00:00Z");
+
+    auto o = wf::parse_webhook_event(
+        R"({"data":{"type":"X","attributes":{"newValue":{"state":"READY_FOR_TESTING"}}}})");
+    BOOST_TEST(o.new_state == "READY_FOR_TESTING");
+    BOOST_TEST(o.resource_id.empty());
+
+    BOOST_CHECK_THROW(wf::parse_webhook_event("not json"), std::invalid_argument);
+    BOOST_CHECK_THROW(wf::parse_webhook_event("[1,2]"), std::invalid_argument);
+    BOOST_CHECK_THROW(wf::parse_webhook_event(R"({"data":3})"), std::invalid_argument);
+    BOOST_CHECK_THROW(wf::parse_webhook_event(std::string(100, '[') + std::string(100, ']')),
+                      std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(receiver)
+
+BOOST_AUTO_TEST_CASE(answers_and_counts_each_kind_of_request) {
+    receiver_env env;
+    const std::string body = version_event("e1", "v1", "PROCESSING", "COMPLETE");
+
+    // Missing and wrong signatures: 401, nothing handed out.
+    BOOST_TEST(env.post(body, std::nullopt).status == 401u);
+    BOOST_TEST(env.post(body, "hmacsha256=" + std::string(64, '0')).status == 401u);
+    BOOST_TEST(env.post(body, "hmacsha256=" + wf::webhook_signature("wrong", body)).status == 401u);
+    // Signed for another body (a replayed signature on an altered body).
+    const std::string altered = version_event("e1", "v1", "PROCESSING", "FAILED");
+    BOOST_TEST(env.post(altered, "hmacsha256=" + wf::webhook_signature(secret, body)).status ==
+               401u);
+    BOOST_TEST(env.events.empty());
+
+    // Good: 200, handed out once; the same body again (a replay or a duplicate delivery) is
+    // acknowledged and ignored.
+    BOOST_TEST(env.signed_post(body).status == 200u);
+    BOOST_TEST(env.signed_post(body).status == 200u);
+    BOOST_REQUIRE_EQUAL(env.events.size(), 1u);
+    BOOST_TEST(env.events[0].resource_id == "v1");
+    BOOST_TEST(env.events[0].body == body);
+
+    // Verified but not an event: 400. Too large: 413.
+    BOOST_TEST(env.signed_post("{}").status == 400u);
+    BOOST_TEST(env.signed_post(std::string(70 * 1024, ' ')).status == 413u);
+    BOOST_TEST(env.events.size() == 1u);
+
+    auto s = env.receiver->stats();
+    BOOST_TEST(s.accepted == 1u);
+    BOOST_TEST(s.duplicates == 1u);
+    BOOST_TEST(s.missing_signatures == 1u);
+    BOOST_TEST(s.bad_signatures == 3u);
+    BOOST_TEST(s.malformed == 1u);
+    BOOST_TEST(s.too_large == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(events_without_an_id_are_deduplicated_by_body) {
+    receiver_env env;
+    const std::string body =
+        R"({"data":{"type":"BACKGROUND_ASSET_VERSION_STATE_UPDATED","attributes":{"newValue":"COMPLETE"},)"
+        R"("relationships":{"instance":{"data":{"type":"backgroundAssetVersions","id":"v9"}}}}})";
+    BOOST_TEST(env.signed_post(body).status == 200u);
+    BOOST_TEST(env.signed_post(body).status == 200u);
+    BOOST_TEST(env.events.size() == 1u);
+    BOOST_TEST(env.receiver->stats().duplicates == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(header_name_and_prefix_are_configurable) {
+    wf::webhook_receiver_options o;
+    o.signature_header = "X-Hub-Signature-256";
+    o.signature_prefix = "sha256=";
+    receiver_env env(o);
+    const std::string body = version_event("e2", "v2", "AWAITING_UPLOAD", "PROCESSING");
+    BOOST_TEST(
+        env.post(body, "sha256=" + wf::webhook_signature(secret, body), "X-Hub-Signature-256")
+            .status == 200u);
+    // The default header is not looked at any more.
+    BOOST_TEST(env.post(version_event("e3", "v2", "PROCESSING", "COMPLETE"),
+                        "hmacsha256=" + wf::webhook_signature(secret, body))
+                   .status == 401u);
+    BOOST_TEST(env.events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(over_tls) {
+    temp_dir dir;
+    auto ca = sim::certificate_authority::generate("webhook test CA");
+    auto leaf = ca.issue({"localhost"}, {"127.0.0.1"});
+    sim::certificate_authority::write_pem(dir.path / "ca.pem", ca.certificate_pem());
+    sim::certificate_authority::write_pem(dir.path / "cert.pem", leaf.certificate_pem);
+    sim::certificate_authority::write_pem(dir.path / "key.pem", leaf.private_key_pem);
+    wf::webhook_receiver_options o;
+    o.tls = wf::webhook_tls_files{dir.path / "cert.pem", dir.path / "key.pem"};
+    receiver_env env(o, dir.path / "ca.pem");
+    BOOST_TEST(env.signed_post(version_event("t1", "v1", "PROCESSING", "COMPLETE")).status == 200u);
+    BOOST_TEST(
+        env.post(version_event("t2", "v1", "PROCESSING", "COMPLETE"), "hmacsha256=00").status ==
+        401u);
+    BOOST_TEST(env.events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_secret_is_refused) {
+    asio::io_context io;
+    wf::webhook_receiver_options o;
+    BOOST_CHECK_THROW(wf::webhook_receiver(io.get_executor(), o), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
