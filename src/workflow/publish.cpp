@@ -118,6 +118,7 @@ struct publisher {
     std::shared_ptr<upload::journal> journal;
     std::shared_ptr<std::atomic<std::uint64_t>> requests =
         std::make_shared<std::atomic<std::uint64_t>>(0);
+    bool version_create_attempted = false; // find_or_create_version sent a create
     publish_result result;
     std::mt19937_64 rng{std::random_device{}()}; // reconcile delays
     // SHA-256 of the archive and the manifest, for the comparison (not computed when forced),
@@ -293,7 +294,8 @@ struct publisher {
                 version_state_of(*version) == api::background_asset_version_state::failed)
                 version.reset();
         }
-        if (!version) {
+        // A pack this run created has no version but the one this step may have half-made.
+        if (!version && (!result.asset_pack_created || version_create_attempted)) {
             api::background_asset_versions_query q;
             q.filter_state = {api::background_asset_version_state::awaiting_upload};
             q.sort = {"-version"};
@@ -306,6 +308,7 @@ struct publisher {
         }
         if (!version) {
             count();
+            version_create_attempted = true;
             api::background_asset_version_create_request create;
             create.background_asset_id = result.asset_pack.id;
             version = (co_await client.create_background_asset_version(std::move(create))).data;

@@ -3,8 +3,12 @@
 // webhooks (with their faults) during publishes.
 #include <boost/test/unit_test.hpp>
 
+#include <ascpp/api/client.hpp>
 #include <ascpp/http/client.hpp>
 #include <ascpp/sim/certificate_authority.hpp>
+#include <ascpp/sim/simulator.hpp>
+#include <ascpp/workflow/batch.hpp>
+#include <ascpp/workflow/publish.hpp>
 #include <ascpp/workflow/webhook_receiver.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,7 +18,9 @@
 #include <boost/url/parse.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <set>
 
 static bool init_tests() {
     boost::unit_test::framework::master_test_suite().p_name.value = "webhook_test";
@@ -24,6 +30,8 @@ int main(int argc, char* argv[]) {
     return boost::unit_test::unit_test_main(&init_tests, argc, argv);
 }
 
+namespace api = ascpp::api;
+namespace auth = ascpp::auth;
 namespace http = ascpp::http;
 namespace sim = ascpp::sim;
 namespace wf = ascpp::workflow;
@@ -253,6 +261,269 @@ BOOST_AUTO_TEST_CASE(an_empty_secret_is_refused) {
     asio::io_context io;
     wf::webhook_receiver_options o;
     BOOST_CHECK_THROW(wf::webhook_receiver(io.get_executor(), o), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------
+// With the simulator: it delivers its state changes to a receiver over TLS, and publishes wait
+// on those deliveries, with polls only as the fallback.
+
+namespace {
+
+constexpr std::uint64_t part_size = 64 * 1024;
+
+std::string make_bytes(std::size_t n, std::uint32_t seed) {
+    std::string out(n, '\0');
+    std::mt19937 rng(seed);
+    for (auto& c : out)
+        c = static_cast<char>(rng() & 0xFF);
+    return out;
+}
+
+// The receiver's certificate comes from a CA of the test's own, which the simulator trusts for
+// webhook URLs (simulator_options::webhook_ca_file).
+struct pki {
+    temp_dir dir;
+    pki() {
+        auto ca = sim::certificate_authority::generate("webhook receiver CA");
+        auto leaf = ca.issue({"localhost"}, {"127.0.0.1"});
+        sim::certificate_authority::write_pem(dir.path / "ca.pem", ca.certificate_pem());
+        sim::certificate_authority::write_pem(dir.path / "cert.pem", leaf.certificate_pem);
+        sim::certificate_authority::write_pem(dir.path / "key.pem", leaf.private_key_pem);
+    }
+};
+
+sim::simulator_options sim_options(const pki& p) {
+    sim::simulator_options o;
+    o.part_size = part_size;
+    o.upload_processing_delay = 20ms;
+    o.version_processing_delay = 50ms;
+    o.release_processing_delay = 20ms;
+    o.rate_limit = 1'000'000;
+    o.seed = 7;
+    o.webhook_ca_file = p.dir.path / "ca.pem";
+    o.webhook_retry_delay = 50ms;
+    o.webhook_attempts = 4;
+    return o;
+}
+
+struct sim_env {
+    pki certs;
+    sim::simulator sim;
+    sim::api_credentials key;
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    std::unique_ptr<api::client> client;
+    std::shared_ptr<wf::state_watcher> watcher;
+    std::unique_ptr<wf::webhook_receiver> receiver;
+    std::vector<wf::webhook_event> events;
+    temp_dir files;
+
+    explicit sim_env(std::vector<sim::fault_rule> faults = {}) : sim(sim_options(certs)) {
+        key = sim.create_api_key();
+        api::client_config c;
+        c.base_url = sim.api_url();
+        c.ca_file = sim.ca_file();
+        c.key_id = key.key_id;
+        c.issuer_id = key.issuer_id;
+        c.private_key = auth::private_key::from_pem(key.private_key_pem);
+        c.retry.initial_delay = 5ms;
+        c.retry.max_delay = 50ms;
+        client = std::make_unique<api::client>(io.get_executor(), std::move(c));
+        watcher = std::make_shared<wf::state_watcher>(*client);
+        wf::webhook_receiver_options ro;
+        ro.secret = "the webhook's secret";
+        ro.tls = wf::webhook_tls_files{certs.dir.path / "cert.pem", certs.dir.path / "key.pem"};
+        ro.on_event = [this](const wf::webhook_event& e) { events.push_back(e); };
+        receiver = std::make_unique<wf::webhook_receiver>(io.get_executor(), ro, watcher);
+        sim::webhook_config hook;
+        hook.url = "https://127.0.0.1:" + std::to_string(receiver->port()) + "/asc";
+        hook.secret = ro.secret;
+        sim.add_webhook(hook);
+        sim.set_faults(std::move(faults));
+    }
+    ~sim_env() {
+        receiver.reset();
+        watcher.reset();
+        client.reset();
+        for (int i = 0; i < 100 && io.poll() > 0; ++i) {
+        }
+    }
+
+    template <class T>
+    T run(asio::awaitable<T> op, std::chrono::seconds limit = 90s) {
+        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (f.wait_for(0s) != std::future_status::ready) {
+            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "hung");
+            io.run_one_for(20ms);
+        }
+        return f.get();
+    }
+
+    // Publish options that rely on webhooks: the fallback poll is `fallback` apart.
+    wf::publish_options options(std::chrono::milliseconds fallback) const {
+        wf::publish_options o;
+        o.watcher = watcher;
+        o.watch.changes_pushed = true;
+        wf::poll_policy p;
+        p.initial = fallback;
+        p.max = fallback;
+        p.multiplier = 1.0;
+        p.jitter = 0.0;
+        o.watch.poll = p;
+        o.watch.timeout = 60s;
+        o.upload.retry.initial_delay = 5ms;
+        o.reconcile_delay = 20ms;
+        return o;
+    }
+
+    wf::publish_request request(const std::string& name, std::uint32_t seed) {
+        wf::publish_request r;
+        r.app_id = sim.options().app_ids.front();
+        r.asset_pack_identifier = name;
+        r.asset = files.path / (name + ".aar");
+        auto bytes = make_bytes(2 * part_size + 100, seed);
+        std::ofstream(r.asset, std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        return r;
+    }
+};
+
+std::uint64_t api_requests_of(const sim::simulator_stats& s) {
+    std::uint64_t n = 0;
+    for (const auto& [op, count] : s.requests)
+        if (op != "upload_part" && op != "sim")
+            n += count;
+    return n;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(with_the_simulator)
+
+BOOST_AUTO_TEST_CASE(publish_waits_on_a_delivery_without_polling) {
+    sim_env env;
+    // The fallback poll is beyond the wait's timeout: only a delivery can end the wait.
+    auto o = env.options(10min);
+    auto result = env.run(wf::publish(*env.client, env.request("Hooked", 1), o));
+    BOOST_TEST(result.version_state == "COMPLETE");
+    BOOST_TEST_REQUIRE(result.version.attributes.has_value());
+    BOOST_TEST(result.version.attributes->version.value_or("") == "1"); // kept from the create
+    BOOST_TEST(result.version.attributes->state->str() == "COMPLETE");
+    auto ws = env.watcher->stats();
+    BOOST_TEST(ws.requests == 0u); // no poll at all
+    BOOST_TEST(ws.pushed_results == 1u);
+    BOOST_TEST(ws.notifications >= 2u); // PROCESSING, COMPLETE (and the internal beta release)
+    // lookup, create pack, create version, reserve, commit: and the simulator agrees.
+    // Lookup, create pack, create version, reserve, commit; the simulator agrees.
+    BOOST_TEST(result.api_requests == 5u);
+    auto ss = env.sim.stats();
+    BOOST_TEST(api_requests_of(ss) == result.api_requests);
+    BOOST_TEST(env.receiver->stats().accepted >= 2u);
+    BOOST_TEST(env.receiver->stats().bad_signatures == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_release_wait_wakes_on_its_delivery) {
+    sim_env env;
+    auto o = env.options(10min);
+    o.release = wf::release_target{};
+    auto result = env.run(wf::publish(*env.client, env.request("Released", 2), o));
+    BOOST_TEST_REQUIRE(result.release.has_value());
+    BOOST_TEST(result.release->state == "READY_FOR_TESTING");
+}
+
+BOOST_AUTO_TEST_CASE(lost_deliveries_cost_a_fallback_poll_not_the_result) {
+    sim::fault_rule drop;
+    drop.route = "webhook";
+    drop.kind = sim::fault_kind::drop_delivery;
+    drop.rate = 1.0;
+    sim_env env({drop});
+    auto result = env.run(wf::publish(*env.client, env.request("Lost", 3), env.options(300ms)));
+    BOOST_TEST(result.version_state == "COMPLETE");
+    BOOST_TEST(env.events.empty());
+    BOOST_TEST(env.watcher->stats().requests >= 1u); // the fallback poll found it
+    BOOST_TEST(env.sim.stats().faults["drop_delivery"] >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicated_and_reordered_deliveries_are_harmless) {
+    sim::fault_rule dup;
+    dup.route = "webhook";
+    dup.kind = sim::fault_kind::duplicate_delivery;
+    dup.rate = 1.0;
+    sim::fault_rule reorder;
+    reorder.route = "webhook";
+    reorder.kind = sim::fault_kind::reorder_delivery;
+    reorder.rate = 0.5;
+    reorder.delay = 200ms;
+    sim_env env({dup, reorder});
+    auto result = env.run(wf::publish(*env.client, env.request("Twice", 4), env.options(10min)));
+    BOOST_TEST(result.version_state == "COMPLETE");
+    auto rs = env.receiver->stats();
+    BOOST_TEST(rs.duplicates >= 1u);
+    // Each event reached the watcher once.
+    std::set<std::string> ids;
+    for (auto& e : env.events)
+        BOOST_TEST(ids.insert(e.id).second);
+}
+
+BOOST_AUTO_TEST_CASE(forged_deliveries_change_nothing) {
+    sim::fault_rule forge;
+    forge.route = "webhook";
+    forge.kind = sim::fault_kind::bad_signature;
+    forge.rate = 1.0;
+    sim_env env({forge});
+    auto result = env.run(wf::publish(*env.client, env.request("Forged", 5), env.options(10min)));
+    // Every event was also forged as FAILED, and the forgeries were refused.
+    BOOST_TEST(result.version_state == "COMPLETE");
+    BOOST_TEST(!result.processing_failed);
+    BOOST_TEST(env.receiver->stats().bad_signatures >= 2u);
+    for (auto& e : env.events)
+        BOOST_TEST(e.new_state != "FAILED");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_through_every_delivery_fault) {
+    std::vector<sim::fault_rule> faults(5);
+    for (auto& f : faults)
+        f.route = "webhook";
+    faults[0].kind = sim::fault_kind::drop_delivery;
+    faults[0].rate = 0.2;
+    faults[1].kind = sim::fault_kind::duplicate_delivery;
+    faults[1].rate = 0.3;
+    faults[2].kind = sim::fault_kind::reorder_delivery;
+    faults[2].rate = 0.3;
+    faults[2].delay = 100ms;
+    faults[3].kind = sim::fault_kind::bad_signature;
+    faults[3].rate = 0.3;
+    faults[4].kind = sim::fault_kind::latency;
+    faults[4].rate = 0.3;
+    faults[4].delay = 50ms;
+    sim_env env(faults);
+    std::vector<wf::batch_entry> entries;
+    for (int i = 0; i < 16; ++i) {
+        auto r = env.request("Batch" + std::to_string(i), 100 + i);
+        wf::batch_entry b;
+        b.app_id = r.app_id;
+        b.asset_pack_identifier = r.asset_pack_identifier;
+        b.asset = r.asset;
+        entries.push_back(std::move(b));
+    }
+    wf::batch_options bo;
+    bo.publish = env.options(500ms);
+    bo.max_concurrent_publishes = 8;
+    auto summary = env.run(wf::publish_batch(*env.client, entries, bo), 120s);
+    BOOST_TEST(summary.succeeded == entries.size());
+    for (auto& item : summary.items)
+        BOOST_TEST((item.result && item.result->version_state == "COMPLETE"), item.error);
+    auto ss = env.sim.stats();
+    BOOST_TEST(api_requests_of(ss) == summary.api_requests);
+    BOOST_TEST(env.receiver->stats().bad_signatures >= 1u);
+    BOOST_TEST_MESSAGE("batch of 16 with delivery faults: "
+                       << summary.api_requests << " API requests, " << env.watcher->stats().requests
+                       << " of them polls; receiver: " << env.receiver->stats().accepted
+                       << " accepted, " << env.receiver->stats().duplicates << " duplicates, "
+                       << env.receiver->stats().bad_signatures << " forged");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
