@@ -14,6 +14,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/url/parse.hpp>
 
@@ -257,6 +258,32 @@ BOOST_AUTO_TEST_CASE(over_tls) {
     BOOST_TEST(env.events.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
+    wf::webhook_receiver_options o;
+    o.max_connections = 1;
+    receiver_env env(o);
+    asio::ip::tcp::socket first(env.io);
+    first.connect(
+        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), env.receiver->port()));
+    for (int i = 0; i < 200 && env.receiver->stats().connections < 1; ++i)
+        env.io.run_one_for(10ms);
+    BOOST_TEST_REQUIRE(env.receiver->stats().connections == 1u);
+    BOOST_CHECK_THROW(env.signed_post(version_event("c1", "v1", "PROCESSING", "COMPLETE")),
+                      http::transport_error);
+    BOOST_TEST(env.receiver->stats().refused_connections >= 1u);
+    BOOST_TEST(env.events.empty());
+    first.close();
+    for (int i = 0; i < 200 && env.receiver->stats().connections == 1u; ++i) {
+        env.io.run_one_for(10ms);
+        try {
+            if (env.signed_post(version_event("c2", "v1", "PROCESSING", "COMPLETE")).status == 200u)
+                break;
+        } catch (const http::transport_error&) {
+        }
+    }
+    BOOST_TEST(env.events.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_secret_is_refused) {
     asio::io_context io;
     wf::webhook_receiver_options o;
@@ -481,6 +508,39 @@ BOOST_AUTO_TEST_CASE(forged_deliveries_change_nothing) {
     BOOST_TEST(env.receiver->stats().bad_signatures >= 2u);
     for (auto& e : env.events)
         BOOST_TEST(e.new_state != "FAILED");
+}
+
+BOOST_AUTO_TEST_CASE(a_notification_before_the_watch_settles_it_and_none_goes_back) {
+    sim_env env;
+    const std::string version = "4b1e0c4e-0000-4000-8000-000000000001";
+    env.watcher->notify({"backgroundAssetVersions", version, "COMPLETE"});
+    // A late delivery of an earlier state changes nothing.
+    env.watcher->notify({"backgroundAssetVersions", version, "PROCESSING"});
+    wf::watch_options wo;
+    wo.changes_pushed = true;
+    wo.first_look_at_once = false;
+    wo.timeout = 30s;
+    std::vector<ascpp::api::background_asset_version_state> goal{
+        ascpp::api::background_asset_version_state::complete};
+    auto v = env.run(env.watcher->wait_for_version(version, goal, wo));
+    BOOST_TEST(v.id == version);
+    BOOST_TEST(v.attributes->state->str() == "COMPLETE");
+    BOOST_TEST(env.watcher->stats().requests == 0u);
+    BOOST_TEST(env.watcher->stats().pushed_results == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_version_is_read_for_its_details) {
+    sim::fault_rule fail;
+    fail.route = "backgroundAssetUploadFiles_updateInstance";
+    fail.kind = sim::fault_kind::fail_processing;
+    sim_env env({fail});
+    auto result = env.run(wf::publish(*env.client, env.request("Broken", 6), env.options(10min)));
+    BOOST_TEST(result.processing_failed);
+    BOOST_TEST(result.version_state == "FAILED");
+    BOOST_TEST_REQUIRE(result.state_details.has_value());
+    BOOST_TEST(result.state_details->errors.has_value());
+    // The FAILED delivery woke the wait, which read the version (one request) for its details.
+    BOOST_TEST(env.watcher->stats().requests == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_through_every_delivery_fault) {
