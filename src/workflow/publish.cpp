@@ -459,8 +459,13 @@ struct publisher {
         auto wo = opts.watch;
         wo.background_asset_id = result.asset_pack.id;
         wo.requests = requests;
-        // With notifications, the version just committed cannot be COMPLETE before they tell.
-        wo.first_look_at_once = !wo.changes_pushed;
+        // With notifications (the receiver runs since before the version was read), a version
+        // read AWAITING_UPLOAD or PROCESSING cannot be COMPLETE before they tell.
+        const auto read_state = version_state_of(result.version);
+        wo.first_look_at_once =
+            !wo.changes_pushed ||
+            (read_state != api::background_asset_version_state::awaiting_upload &&
+             read_state != api::background_asset_version_state::processing);
         const auto version_id = result.version.id;
         bool failed = false;
         std::optional<api::state_details> details;

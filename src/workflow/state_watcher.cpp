@@ -785,74 +785,71 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 }
             }
             woken = false;
+            if (look && fresh) {
+                std::lock_guard lock(mutex);
+                reg.e->required = std::max(reg.e->required, reg.e->nudges);
+            }
+            // One poll and its verdict, in a block of its own so that what it saw (and the
+            // snapshot that holds it) is released before the watch sleeps.
             if (look) {
-                if (fresh) {
-                    std::lock_guard lock(mutex);
-                    reg.e->required = std::max(reg.e->required, reg.e->nudges);
-                }
-                // One poll and its verdict, in a block of its own so that what it saw (and the
-                // snapshot that holds it) is released before the watch sleeps.
-                {
-                    std::exception_ptr failure;
-                    std::optional<observation> seen;
-                    bool deadline_passed = false;
-                    try {
-                        auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
-                        if (!snap) {
-                            deadline_passed = true;
-                        } else if (auto it = snap->find(w.id); it != snap->end()) {
-                            seen = it->second;
-                        } else {
-                            // Not in its pack's listing (unexpected): read the version itself.
-                            target one{watch_kind::version, w.id};
-                            if (channel)
-                                one.channels[index_of(*channel)] = 1;
-                            auto single = co_await fetch_one(std::move(one), counter);
-                            if (auto s = single.find(w.id); s != single.end())
-                                seen = s->second;
-                        }
-                    } catch (...) {
-                        failure = std::current_exception();
+                std::exception_ptr failure;
+                std::optional<observation> seen;
+                bool deadline_passed = false;
+                try {
+                    auto snap = co_await poll(reg, interval / 2, timer, deadline, counter);
+                    if (!snap) {
+                        deadline_passed = true;
+                    } else if (auto it = snap->find(w.id); it != snap->end()) {
+                        seen = it->second;
+                    } else {
+                        // Not in its pack's listing (unexpected): read the version itself.
+                        target one{watch_kind::version, w.id};
+                        if (channel)
+                            one.channels[index_of(*channel)] = 1;
+                        auto single = co_await fetch_one(std::move(one), counter);
+                        if (auto s = single.find(w.id); s != single.end())
+                            seen = s->second;
                     }
-                    if (deadline_passed)
-                        throw timed_out();
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                if (deadline_passed)
+                    throw timed_out();
 
-                    if (failure) {
-                        ++failed_polls;
-                        if (!is_retryable_poll_failure(failure) ||
-                            ++failures >= options.max_failed_polls)
-                            std::rethrow_exception(failure);
-                    } else if (seen) {
-                        failures = 0;
-                        auto current = watched_state(w, *seen);
-                        if (current != last_state) {
-                            last_state = current;
-                            if (w.options.on_state && !current.empty())
-                                w.options.on_state(current);
-                        }
-                        if (!current.empty() && std::find(w.targets.begin(), w.targets.end(),
-                                                          current) != w.targets.end())
-                            co_return std::move(*seen);
-                        if (!current.empty() && is_final(w.kind, w.channel, current))
-                            throw watch_error(watch_error::reason::unreachable, type, w.id, current,
-                                              seen->details,
-                                              what + " ended " + current + describe(seen->details));
-                        if (w.kind == watch_kind::release_of_version &&
-                            seen->state == api::background_asset_version_state::failed)
-                            throw watch_error(
-                                watch_error::reason::unreachable,
-                                std::string(api::background_asset_version::resource_type), w.id,
-                                seen->state, seen->details,
-                                "version " + w.id + " FAILED" + describe(seen->details));
-                        // A version read on its own tells its pack: from now on, share its listing.
-                        if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
-                            pack_id = seen->background_asset_id;
-                            auto next = enlist_for();
-                            delist(reg);
-                            reg = std::move(next);
-                            std::lock_guard lock(mutex);
-                            seen_nudges = reg.e->nudges;
-                        }
+                if (failure) {
+                    ++failed_polls;
+                    if (!is_retryable_poll_failure(failure) ||
+                        ++failures >= options.max_failed_polls)
+                        std::rethrow_exception(failure);
+                } else if (seen) {
+                    failures = 0;
+                    auto current = watched_state(w, *seen);
+                    if (current != last_state) {
+                        last_state = current;
+                        if (w.options.on_state && !current.empty())
+                            w.options.on_state(current);
+                    }
+                    if (!current.empty() &&
+                        std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end())
+                        co_return std::move(*seen);
+                    if (!current.empty() && is_final(w.kind, w.channel, current))
+                        throw watch_error(watch_error::reason::unreachable, type, w.id, current,
+                                          seen->details,
+                                          what + " ended " + current + describe(seen->details));
+                    if (w.kind == watch_kind::release_of_version &&
+                        seen->state == api::background_asset_version_state::failed)
+                        throw watch_error(watch_error::reason::unreachable,
+                                          std::string(api::background_asset_version::resource_type),
+                                          w.id, seen->state, seen->details,
+                                          "version " + w.id + " FAILED" + describe(seen->details));
+                    // A version read on its own tells its pack: from now on, share its listing.
+                    if (versioned && pack_id.empty() && !seen->background_asset_id.empty()) {
+                        pack_id = seen->background_asset_id;
+                        auto next = enlist_for();
+                        delist(reg);
+                        reg = std::move(next);
+                        std::lock_guard lock(mutex);
+                        seen_nudges = reg.e->nudges;
                     }
                 }
             }
@@ -869,22 +866,32 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             timer.expires_after(wait);
             if (w.options.changes_pushed) {
                 // Sleep until the interval ends or a notification concerning this watch comes.
+                // The entry's queue wakes every watch of the entry; the others sleep on.
                 auto& e = *reg.e;
                 const std::uint64_t since = seen_nudges;
                 auto concerned = [this, &e, &w, channel, since] {
                     std::lock_guard lock(mutex);
                     return nudged_since(e, w.id, channel, since);
                 };
-                std::size_t winner = 0;
-                try {
-                    auto r =
-                        co_await (timer.async_wait(asio::use_awaitable) ||
-                                  e.nudged_queue.async_wait_unless(concerned, asio::use_awaitable));
-                    winner = r.index();
-                } catch (const asio::multiple_exceptions& both) {
-                    std::rethrow_exception(both.first_exception());
+                bool notified = false;
+                for (;;) {
+                    std::size_t winner = 0;
+                    try {
+                        auto r = co_await (
+                            timer.async_wait(asio::use_awaitable) ||
+                            e.nudged_queue.async_wait_unless(concerned, asio::use_awaitable));
+                        winner = r.index();
+                    } catch (const asio::multiple_exceptions& both) {
+                        std::rethrow_exception(both.first_exception());
+                    }
+                    if (winner == 0)
+                        break;
+                    if (concerned()) {
+                        notified = true;
+                        break;
+                    }
                 }
-                if (winner == 1) {
+                if (notified) {
                     std::lock_guard lock(mutex);
                     seen_nudges = e.nudges;
                     look = woken = fresh = true;
