@@ -99,6 +99,35 @@ BOOST_AUTO_TEST_CASE(publish_wait_wakes_on_the_delivery) {
     BOOST_TEST(doc.at("apiRequests").as_int64() == 5);
 }
 
+BOOST_AUTO_TEST_CASE(wait_version_wakes_on_the_delivery) {
+    webhook_pki pki;
+    cli_fixture f(pki.sim_options());
+    const auto port = free_port();
+    ascpp::sim::webhook_config hook;
+    hook.url = "https://127.0.0.1:" + std::to_string(port) + "/";
+    hook.secret = "cli-secret";
+    f.sim.add_webhook(hook);
+    f.sim.pause_processing(true);
+    auto pack = f.make_file("Waited.aar", 1024 * 1024);
+    auto doc = f.ascpp_json(
+        {"publish", "--app", app_id, "--identifier", "Waited", "--archive", pack.string()});
+    const auto version = str(doc, {"version", "id"});
+    std::vector<std::string> args = {"wait",      "version",  version,
+                                     "--timeout", "60s",      "--webhook-fallback-poll",
+                                     "10m",       "--verbose"};
+    for (auto& s : webhook_flags(pki, port))
+        args.push_back(s);
+    auto waiter = f.start(args);
+    for (int i = 0; i < 200 && !contains(waiter->err_so_far(), "Listening for webhook"); ++i)
+        std::this_thread::sleep_for(50ms);
+    // Its first poll saw PROCESSING; only the delivery of COMPLETE can end it within a minute.
+    std::this_thread::sleep_for(300ms);
+    f.sim.pause_processing(false);
+    auto r = waiter->wait(70s);
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "COMPLETE"), r.out);
+}
+
 BOOST_AUTO_TEST_CASE(webhook_listen_prints_verified_events_only) {
     webhook_pki pki;
     cli_fixture f(pki.sim_options());
