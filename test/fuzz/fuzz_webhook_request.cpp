@@ -1,11 +1,13 @@
 // Fuzz target: the webhook receiver's request path. Byte 0 picks the body limit (bit 0: 64 bytes,
-// else 64 KiB) and whether the body gets a correct signature (bit 1), so both the rejection and
-// the parsing paths are reached; the rest is the request as it arrives on the socket. The parser
+// else 64 KiB), whether the body gets a correct signature (bit 1), so both the rejection and
+// the parsing paths are reached, and the size of each read (bits 2-7); the rest is the request
+// as it arrives on the socket. The parser
 // must stop at its limits, and the verdict must never accept a body whose signature is wrong.
 #include "webhook_request.hpp"
 
 #include <boost/beast/core/buffers_to_string.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,20 +27,37 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool sign = data[0] & 2;
     std::string_view sent(reinterpret_cast<const char*>(data + 1), size - 1);
 
+    // Fed as a socket read would feed it: a chunk of up to `read_size` more bytes each time,
+    // with what the parser left unconsumed (Beast requires more data after need_more).
+    const std::size_t read_size = 1 + (data[0] >> 2) * 4;
     detail::webhook_parser parser;
     detail::limit_parser(parser, options);
-    parser.eager(true);
     boost::beast::error_code ec;
-    while (!sent.empty() && !parser.is_done()) {
-        auto n = parser.put(boost::asio::buffer(sent.data(), sent.size()), ec);
-        if (ec == bhttp::error::need_more) {
-            ec = {};
-            if (n == 0)
+    std::string pending;
+    std::size_t fed = 0;
+    while (!parser.is_done()) {
+        if (fed == sent.size())
+            return 0; // the peer closed before a whole request
+        const std::size_t more = std::min(read_size, sent.size() - fed);
+        pending.append(sent.substr(fed, more));
+        fed += more;
+        for (;;) {
+            auto n = parser.put(boost::asio::buffer(pending.data(), pending.size()), ec);
+            pending.erase(0, n);
+            if (ec == bhttp::error::need_more) {
+                ec = {};
+                break;
+            }
+            if (ec)
+                return 0;
+            // The receiver answers 411 to a chunked body once the header is read.
+            if (parser.is_header_done() && parser.chunked())
+                return 0;
+            if (parser.is_header_done())
+                parser.eager(true);
+            if (parser.is_done() || n == 0 || pending.empty())
                 break;
         }
-        if (ec)
-            return 0;
-        sent.remove_prefix(n);
     }
     if (!parser.is_done())
         return 0;

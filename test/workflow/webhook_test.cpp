@@ -16,10 +16,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/url/parse.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <set>
 
@@ -282,6 +284,30 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
         }
     }
     BOOST_TEST(env.events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(chunked_bodies_get_411) {
+    receiver_env env;
+    asio::ip::tcp::socket s(env.io);
+    s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), env.receiver->port()));
+    const std::string req = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                            "X-Apple-SIGNATURE: hmacsha256=00\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    std::string answer;
+    auto f = std::async(std::launch::async, [&] {
+        char buf[512];
+        boost::system::error_code ec;
+        for (;;) {
+            auto n = s.read_some(asio::buffer(buf), ec);
+            answer.append(buf, n);
+            if (ec)
+                return;
+        }
+    });
+    while (f.wait_for(0s) != std::future_status::ready)
+        env.io.run_one_for(10ms);
+    BOOST_TEST(answer.starts_with("HTTP/1.1 411"), answer);
+    BOOST_TEST(env.events.empty());
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_secret_is_refused) {
