@@ -75,6 +75,8 @@ json::object index_json() {
                                   "DELETE /sim/faults", "POST /sim/processing {paused}",
                                   "POST /sim/keys {individual?} | {keyId, issuerId?, publicKey}",
                                   "DELETE /sim/keys/{keyId}",
+                                  "POST /sim/webhooks {url, secret, eventTypes?, enabled?}",
+                                  "GET /sim/webhooks", "DELETE /sim/webhooks/{id}",
                                   "POST /sim/releases {version, channel: externalBeta|appStore, "
                                   "action}"}}};
 }

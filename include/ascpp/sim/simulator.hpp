@@ -145,8 +145,8 @@ struct simulator_options {
     std::string webhook_signature_prefix = "hmacsha256=";
     std::chrono::milliseconds webhook_retry_delay{1000};
     unsigned webhook_attempts = 5;
-    // A CA to trust for https:// webhook URLs besides the system's (the simulator's own CA is
-    // always trusted).
+    // A CA to trust for https:// webhook URLs besides the system's; unset: the simulator's own
+    // CA (ca_file()).
     std::optional<std::filesystem::path> webhook_ca_file;
 };
 
