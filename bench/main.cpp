@@ -190,15 +190,14 @@ int main(int argc, char** argv) {
         else if (a == "--memory-mib")
             memory_mib = std::stoull(next());
         else {
-            std::cerr
-                << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
-                   "[--quick|--check] [--out results.json] [--plot-data FILE] "
-                   "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
-                   "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
-                   "[--scenarios upload,upload-many,api,publish,webhooks,republish,watch,memory] "
-                   "[--no-peers] [--pin] [--latency-ms N] "
-                   "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
-                   "[--watch-window-s S] [--memory-mib N]\n";
+            std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
+                         "[--quick|--check] [--out results.json] [--plot-data FILE] "
+                         "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
+                         "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
+                         "[--scenarios upload,upload-many,api,publish,webhooks,republish,watch,"
+                         "memory] [--no-peers] [--pin] [--latency-ms N] "
+                         "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
+                         "[--watch-window-s S] [--memory-mib N]\n";
             return 2;
         }
     }
