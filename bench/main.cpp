@@ -56,6 +56,10 @@ const scenario_entry all_scenarios[] = {
      [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
          return scenario_polls(s, env, dir);
      }},
+    {"webhooks", "webhooks",
+     [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
+         return scenario_webhooks(s, env, dir);
+     }},
     {"republish", "republish_unchanged",
      [](const settings& s, bench_env& env, const fs::path& dir, plot_files&) {
          return scenario_republish(s, env, dir);
@@ -190,15 +194,15 @@ int main(int argc, char** argv) {
         else if (a == "--memory-mib")
             memory_mib = std::stoull(next());
         else {
-            std::cerr
-                << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
-                   "[--quick|--check] [--out results.json] [--plot-data FILE] "
-                   "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
-                   "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
-                   "[--scenarios upload,upload-many,api,publish,polls,republish,watch,memory] "
-                   "[--no-peers] [--pin] [--latency-ms N] "
-                   "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
-                   "[--watch-window-s S] [--memory-mib N]\n";
+            std::cerr << "usage: ascpp-bench --sim PATH --peer-script PATH [--cli PATH] "
+                         "[--quick|--check] [--out results.json] [--plot-data FILE] "
+                         "[--plot-data-many FILE] [--size-mib N] [--many-files N] "
+                         "[--many-size-mib N] [--concurrency 1,4,8,16] [--reps N] "
+                         "[--scenarios "
+                         "upload,upload-many,api,publish,polls,webhooks,republish,watch,memory] "
+                         "[--no-peers] [--pin] [--latency-ms N] "
+                         "[--watch-versions N] [--watch-packs N] [--watch-interval-s S] "
+                         "[--watch-window-s S] [--memory-mib N]\n";
             return 2;
         }
     }

@@ -21,6 +21,8 @@ json::object scenario_upload_many(const settings& s, bench_env& env, const fs::p
 json::object scenario_api(const settings& s, bench_env& env, const fs::path& dir);
 // publish (publish_economy): the API requests of one publish, and of a batch, per pack.
 json::object scenario_publish(const settings& s, bench_env& env, const fs::path& dir);
+// Webhooks: a batch waited on the simulator's deliveries, clean and with delivery faults.
+json::object scenario_webhooks(const settings& s, bench_env& env, const fs::path& dir);
 // republish (republish_unchanged): a batch published again with a few packs changed: bytes and
 // API requests of the unchanged packs, and the local hashing's cost.
 json::object scenario_republish(const settings& s, bench_env& env, const fs::path& dir);

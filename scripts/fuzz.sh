@@ -2,7 +2,7 @@
 # Fuzzes the parsers with clang's libFuzzer (+ASan+UBSan) for a bounded time each.
 #   scripts/fuzz.sh [seconds per target, default 60] [target ...]
 # Targets: fuzz_api_documents fuzz_headers fuzz_http_response fuzz_proxy_connect fuzz_private_key
-# fuzz_batch_file fuzz_duration fuzz_command_line fuzz_md5_multi (test/fuzz/*.cpp).
+# fuzz_batch_file fuzz_duration fuzz_command_line fuzz_md5_multi fuzz_webhook_request (test/fuzz/*.cpp).
 # New inputs that raise coverage are kept in build-fuzz/corpus/<target>; a crash leaves its input
 # in build-fuzz/ — fix it and copy the input to test/fuzz/corpus/<target>/ so the suite replays it.
 set -euo pipefail
@@ -11,7 +11,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_api_documents fuzz_headers fuzz_http_response fuzz_proxy_connect fuzz_private_key fuzz_batch_file
-                                 fuzz_duration fuzz_command_line fuzz_md5_multi)
+                                 fuzz_duration fuzz_command_line fuzz_md5_multi fuzz_webhook_request)
 
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed'; then
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
@@ -23,7 +23,7 @@ mkdir -p "$out"
 # -fno-sanitize=function: clang 14 cannot emit that check's prologue data for coroutine
 # functions ("Cannot represent a difference across sections"), which the transport is made of.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined
-       -Iinclude -Isrc/cli -Isrc/http -DBOOST_JSON_NO_LIB -DBOOST_URL_NO_LIB)
+       -Iinclude -Isrc/cli -Isrc/http -Isrc/workflow -DBOOST_JSON_NO_LIB -DBOOST_URL_NO_LIB)
 libs=(-lboost_json -lboost_url -lssl -lcrypto -lpthread)
 
 sources_of() {
@@ -36,6 +36,7 @@ sources_of() {
     fuzz_duration) echo src/cli/duration.cpp ;;
     fuzz_command_line) echo src/cli/command_line.cpp src/cli/duration.cpp ;;
     fuzz_md5_multi) echo src/upload/md5_multi.cpp src/upload/md5_multi_avx2.cpp ;;
+    fuzz_webhook_request) echo src/workflow/webhook_request.cpp ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }

@@ -135,6 +135,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
     auto& a = inv.args;
     std::string output_text = "table";
     std::string archived_text, timeout_text, until_text, channel_text = "internal-beta";
+    std::string fallback_text;
 
     CLI::App app("ascpp: publish and track App Store Connect background asset packs "
                  "(Apple-hosted asset packs).",
@@ -156,6 +157,35 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
     };
     auto timeout_option = [&](CLI::App* sub, const char* text) {
         sub->add_option("--timeout", timeout_text, text)->type_name("DURATION");
+    };
+    auto webhook_options = [&](CLI::App* sub, bool listen_only) {
+        sub->add_option("--webhook-listen", a.webhook_listen,
+                        listen_only ? "Where to listen for App Store Connect webhook deliveries"
+                                    : "Listen for App Store Connect webhook deliveries here and "
+                                      "wake at once on them; polls become a fallback")
+            ->type_name("ADDR:PORT");
+        sub->add_option("--webhook-secret-file", a.webhook_secret_file,
+                        "File holding the webhook's secret (required with --webhook-listen)")
+            ->type_name("PATH")
+            ->check(CLI::ExistingFile);
+        sub->add_option("--webhook-cert", a.webhook_cert,
+                        "TLS certificate chain (PEM) to serve; without it, plain HTTP (only "
+                        "behind a TLS-terminating proxy)")
+            ->type_name("PATH")
+            ->check(CLI::ExistingFile);
+        sub->add_option("--webhook-key", a.webhook_key, "The certificate's private key (PEM)")
+            ->type_name("PATH")
+            ->check(CLI::ExistingFile);
+        sub->add_option("--webhook-signature-header", a.webhook_signature_header,
+                        "Header holding the signature (default X-Apple-SIGNATURE)")
+            ->type_name("NAME");
+        sub->add_option("--webhook-signature-prefix", a.webhook_signature_prefix,
+                        "What precedes the hex HMAC-SHA256 in it (default hmacsha256=)")
+            ->type_name("TEXT");
+        if (!listen_only)
+            sub->add_option("--webhook-fallback-poll", fallback_text,
+                            "Poll this often anyway, for a lost delivery (default 5m)")
+                ->type_name("DURATION");
     };
 
     // assets
@@ -260,6 +290,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
         pub->add_flag("--force", a.force,
                       "Publish even when the newest COMPLETE or PROCESSING version already has "
                       "the same archive and manifest");
+        webhook_options(pub, false);
     }
 
     // wait
@@ -274,6 +305,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
             ->type_name("STATE,...")
             ->transform(state_validator(version_states, "version"));
         timeout_option(v, "Give up after this long (exit code 3)");
+        webhook_options(v, false);
 
         auto* f = leaf(*wait, "file", "Wait for an upload file's delivery state (default COMPLETE)",
                        command::wait_file);
@@ -283,6 +315,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
             ->type_name("STATE,...")
             ->transform(state_validator(upload_file_states, "upload file"));
         timeout_option(f, "Give up after this long (exit code 3)");
+        webhook_options(f, false);
 
         auto* r = leaf(*wait, "release",
                        "Wait for a release's state (default READY_FOR_TESTING, or "
@@ -298,6 +331,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
             ->type_name("STATE,...")
             ->transform(state_validator(all_release_states, "release"));
         timeout_option(r, "Give up after this long (exit code 3)");
+        webhook_options(r, false);
     }
 
     // releases
@@ -322,6 +356,19 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
             ->type_name("DIR");
         b->add_flag("--force", a.force, "Publish every pack, even those that did not change");
         timeout_option(b, "Give up after this long (exit code 3)");
+        webhook_options(b, false);
+    }
+
+    // webhook
+    auto* webhook = app.add_subcommand("webhook", "App Store Connect webhook deliveries");
+    webhook->require_subcommand(1);
+    {
+        auto* listen = leaf(*webhook, "listen",
+                            "Receive webhook deliveries and print each verified event as a JSON "
+                            "line, until interrupted",
+                            command::webhook_listen);
+        webhook_options(listen, true);
+        timeout_option(listen, "Stop after this long");
     }
 
     try {
@@ -378,6 +425,26 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
                 if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
                     throw usage_error("--state: '" + s + "' is not a state of " +
                                       std::string(to_string(a.channel)) + " releases");
+        }
+        if (!fallback_text.empty()) {
+            a.webhook_fallback_poll = parse_duration(fallback_text, "--webhook-fallback-poll");
+            if (a.webhook_fallback_poll.count() <= 0)
+                throw usage_error("--webhook-fallback-poll: must be longer than 0s");
+        }
+        if (inv.cmd == command::webhook_listen && !a.webhook_listen)
+            throw usage_error("webhook listen: --webhook-listen ADDR:PORT is required");
+        if (a.webhook_listen && !a.webhook_secret_file)
+            throw usage_error("--webhook-listen needs --webhook-secret-file");
+        if (!a.webhook_listen &&
+            (a.webhook_secret_file || a.webhook_cert || a.webhook_key || !fallback_text.empty()))
+            throw usage_error("the --webhook-* options need --webhook-listen ADDR:PORT");
+        if (a.webhook_cert.has_value() != a.webhook_key.has_value())
+            throw usage_error("--webhook-cert and --webhook-key go together");
+        if (a.webhook_listen) {
+            auto colon = a.webhook_listen->rfind(':');
+            if (colon == std::string::npos || colon == 0 || colon + 1 == a.webhook_listen->size())
+                throw usage_error("--webhook-listen: '" + *a.webhook_listen +
+                                  "' is not ADDR:PORT (e.g. 0.0.0.0:8443)");
         }
         if (inv.global.quiet && inv.global.verbose)
             throw usage_error("--quiet and --verbose contradict each other");

@@ -32,6 +32,7 @@ enum class command {
     wait_release,
     releases_get,
     batch,
+    webhook_listen,
 };
 
 struct global_options {
@@ -62,6 +63,15 @@ struct command_args {
     std::optional<release_channel> until; // publish --until
     release_channel channel = release_channel::internal_beta; // wait release --channel
     std::optional<std::chrono::milliseconds> timeout;
+    // Webhooks (publish, batch, wait, webhook listen): where to listen, the secret, TLS files,
+    // where the signature is, and the polls' interval while deliveries are expected.
+    std::optional<std::string> webhook_listen; // ADDR:PORT
+    std::optional<std::string> webhook_secret_file;
+    std::optional<std::string> webhook_cert;
+    std::optional<std::string> webhook_key;
+    std::string webhook_signature_header = "X-Apple-SIGNATURE";
+    std::string webhook_signature_prefix = "hmacsha256=";
+    std::chrono::milliseconds webhook_fallback_poll{300'000};
 };
 
 struct invocation {

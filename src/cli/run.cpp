@@ -5,6 +5,7 @@
 #include "duration.hpp"
 #include "exit_code.hpp"
 #include "failure.hpp"
+#include "webhooks.hpp"
 
 #include <ascpp/api/client.hpp>
 #include <ascpp/auth/error.hpp>
@@ -77,6 +78,8 @@ int run(int argc, const char* const* argv) {
     if (auto* code = std::get_if<int>(&parsed))
         return *code;
     const auto& inv = std::get<invocation>(parsed);
+    if (inv.cmd == command::webhook_listen)
+        return run_webhook_listen(inv); // needs no API key
 
     // A closed stdout (e.g. `ascpp ... | head -1`) must not kill the process mid-upload.
     std::signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,6 @@
 // upload, publish and batch: the commands that move bytes.
 #include "context.hpp"
+#include "webhooks.hpp"
 
 #include "duration.hpp"
 #include "exit_code.hpp"
@@ -148,6 +149,23 @@ workflow::poll_policy cli_poll_policy() {
     return p;
 }
 
+// With --webhook-listen: a receiver that wakes the publishes' shared watcher, whose polls become
+// the fallback for a lost delivery.
+std::unique_ptr<workflow::webhook_receiver> listen_for_webhooks(context& ctx,
+                                                                workflow::publish_options& o) {
+    const auto& a = ctx.args();
+    if (!a.webhook_listen)
+        return nullptr;
+    auto watcher = std::make_shared<workflow::state_watcher>(ctx.client);
+    auto receiver = std::make_unique<workflow::webhook_receiver>(
+        ctx.client.executor(), webhook_receiver_options_of(a), watcher);
+    o.watcher = std::move(watcher);
+    o.watch.changes_pushed = true;
+    o.watch.poll = webhook_fallback_policy(a);
+    ctx.note("Listening for webhook deliveries on port " + std::to_string(receiver->port()));
+    return receiver;
+}
+
 // The states a publish waits through, labelled for the progress display.
 std::function<void(std::string_view)> state_display(progress_reporter& progress, std::string pack) {
     return [&progress, pack = std::move(pack)](std::string_view state) {
@@ -281,6 +299,7 @@ asio::awaitable<void> publish_command(context& ctx) {
     options.watch.poll = cli_poll_policy();
     options.watch.on_state = state_display(ctx.progress, a.identifier);
     options.force = a.force;
+    auto receiver = listen_for_webhooks(ctx, options);
 
     ctx.note("Publishing " + req.asset.string() + " as " + a.identifier + " of app " + a.app);
     auto result = co_await workflow::publish(ctx.client, std::move(req), std::move(options));
@@ -374,6 +393,7 @@ asio::awaitable<void> batch_command(context& ctx) {
     options.publish.upload.progress = make_progress_tracker(ctx.progress);
     options.publish.wait_for_processing = a.wait;
     options.publish.watch.poll = cli_poll_policy();
+    auto receiver = listen_for_webhooks(ctx, options.publish);
     options.publish.watch.on_state = [&progress = ctx.progress](std::string_view state) {
         progress.state("waiting: " + std::string(state));
     };

@@ -3,7 +3,9 @@
 
 #include "exit_code.hpp"
 #include "states.hpp"
+#include "webhooks.hpp"
 
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/value_from.hpp>
@@ -75,15 +77,33 @@ observed observe_release(const Release& r) {
     return o;
 }
 
+// With --webhook-listen: a delivery about the awaited resource cuts the current wait short.
+struct wake_signal {
+    asio::steady_timer* timer = nullptr;
+    bool pending = false;
+    void fire() {
+        pending = true;
+        if (timer)
+            timer->cancel();
+    }
+};
+
 template <class Fetch>
 asio::awaitable<observed> poll(context& ctx, std::string what, Fetch fetch,
                                const std::vector<std::string>& targets,
-                               const std::vector<std::string>& failures) {
+                               const std::vector<std::string>& failures, wake_signal& wake) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
+    wake.timer = &timer;
+    struct unhook {
+        wake_signal& w;
+        ~unhook() { w.timer = nullptr; }
+    } unhook_on_exit{wake};
     std::mt19937 rng(std::random_device{}());
-    auto interval = first_interval;
+    const bool pushed = ctx.args().webhook_listen.has_value();
+    auto interval = pushed ? ctx.args().webhook_fallback_poll : first_interval;
     for (;;) {
+        wake.pending = false;
         observed o = co_await fetch();
         ctx.progress.state(state_line(what, o.state));
         if (std::find(targets.begin(), targets.end(), o.state) != targets.end())
@@ -93,8 +113,16 @@ asio::awaitable<observed> poll(context& ctx, std::string what, Fetch fetch,
         std::uniform_real_distribution<double> jitter(0.8, 1.2);
         timer.expires_after(
             std::chrono::duration_cast<std::chrono::milliseconds>(interval * jitter(rng)));
-        co_await timer.async_wait(asio::use_awaitable);
-        interval = std::min(max_interval, interval * 3 / 2);
+        if (wake.pending)
+            continue; // a delivery came while the poll ran
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted && wake.pending)
+            continue; // woken by a delivery: look now
+        if (ec)
+            throw boost::system::system_error(ec);
+        if (!pushed)
+            interval = std::min(max_interval, interval * 3 / 2);
     }
 }
 
@@ -147,6 +175,17 @@ asio::awaitable<void> run_wait_command(context& ctx) {
     const auto& targets = plan.targets;
     const auto& failures = plan.failures;
     observed result;
+    wake_signal wake;
+    std::unique_ptr<workflow::webhook_receiver> receiver;
+    if (a.webhook_listen) {
+        auto o = webhook_receiver_options_of(a);
+        o.on_event = [&wake, id = a.id](const workflow::webhook_event& e) {
+            if (e.resource_id == id)
+                wake.fire();
+        };
+        receiver = std::make_unique<workflow::webhook_receiver>(ctx.client.executor(), o);
+        ctx.note("Listening for webhook deliveries on port " + std::to_string(receiver->port()));
+    }
 
     switch (ctx.inv.cmd) {
     case command::wait_version: {
@@ -154,7 +193,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
             auto doc = co_await c.get_background_asset_version(a.id);
             co_return observe(doc.data);
         };
-        result = co_await poll(ctx, "version " + a.id, fetch, targets, failures);
+        result = co_await poll(ctx, "version " + a.id, fetch, targets, failures, wake);
         break;
     }
     case command::wait_file: {
@@ -162,7 +201,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
             auto doc = co_await c.get_background_asset_upload_file(a.id);
             co_return observe(doc.data);
         };
-        result = co_await poll(ctx, "upload file " + a.id, fetch, targets, failures);
+        result = co_await poll(ctx, "upload file " + a.id, fetch, targets, failures, wake);
         break;
     }
     case command::wait_release: {
@@ -175,7 +214,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
                     return fetch_release<api::internal_beta_release>(
                         [&] { return c.get_internal_beta_release(a.id); });
                 },
-                targets, failures);
+                targets, failures, wake);
             break;
         case release_channel::external_beta:
             result = co_await poll(
@@ -184,7 +223,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
                     return fetch_release<api::external_beta_release>(
                         [&] { return c.get_external_beta_release(a.id); });
                 },
-                targets, failures);
+                targets, failures, wake);
             break;
         case release_channel::app_store:
             result = co_await poll(
@@ -193,7 +232,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
                     return fetch_release<api::app_store_release>(
                         [&] { return c.get_app_store_release(a.id); });
                 },
-                targets, failures);
+                targets, failures, wake);
             break;
         }
         break;

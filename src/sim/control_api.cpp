@@ -1,6 +1,7 @@
 #include "control_api.hpp"
 
 #include "json_api.hpp"
+#include "webhooks.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -135,6 +136,8 @@ json::object index_json() {
                                   "versionProcessingSpread?, rateLimit?, rateLimitWindowMs?}",
                                   "POST /sim/keys {individual?} | {keyId, issuerId?, publicKey}",
                                   "DELETE /sim/keys/{keyId}",
+                                  "POST /sim/webhooks {url, secret, eventTypes?, enabled?}",
+                                  "GET /sim/webhooks", "DELETE /sim/webhooks/{id}",
                                   "POST /sim/releases {version, channel: externalBeta|appStore, "
                                   "action}"}}};
 }
@@ -170,6 +173,38 @@ response_type route_control(service& svc, const request_type& req,
             svc.db.add_app(id);
         }
         return json_response(201, json::object{{"id", id}}, req);
+    }
+    if (what == "webhooks" && n == 2 && method == http::verb::post) {
+        auto body = body_object(req);
+        webhook_config c;
+        c.url = string_member(body, "url");
+        c.secret = string_member(body, "secret");
+        if (auto* t = body.if_contains("eventTypes"))
+            c.event_types = app_list(*t);
+        if (auto* e = body.if_contains("enabled")) {
+            if (!e->is_bool())
+                throw bad_request("'enabled' must be a boolean");
+            c.enabled = e->get_bool();
+        }
+        try {
+            auto id = svc.webhooks->add(c);
+            return json_response(201, json::object{{"id", id}}, req);
+        } catch (const std::invalid_argument& e) {
+            throw bad_request(e.what());
+        }
+    }
+    if (what == "webhooks" && n == 2 && method == http::verb::get) {
+        json::array list;
+        for (auto& [id, c] : svc.webhooks->list())
+            list.push_back(json::object{{"id", id},
+                                        {"url", c.url},
+                                        {"eventTypes", json::value_from(c.event_types)},
+                                        {"enabled", c.enabled}});
+        return json_response(200, json::object{{"webhooks", std::move(list)}}, req);
+    }
+    if (what == "webhooks" && n == 3 && method == http::verb::delete_) {
+        svc.webhooks->remove(seg[2]);
+        return json_response(200, json::object{{"id", seg[2]}}, req);
     }
     if (what == "processing" && n == 2 && method == http::verb::post) {
         auto body = body_object(req);
@@ -379,7 +414,12 @@ json::object stats_json(const simulator_stats& s) {
                                        {"absent", s.checksums_absent}}},
             {"faults", std::move(faults)},
             {"unauthorized", s.unauthorized},
-            {"rateLimited", s.rate_limited}};
+            {"rateLimited", s.rate_limited},
+            {"webhooks", json::object{{"deliveries", s.webhook_deliveries},
+                                      {"posts", s.webhook_posts},
+                                      {"acknowledged", s.webhook_acknowledged},
+                                      {"failedPosts", s.webhook_failed_posts},
+                                      {"abandoned", s.webhook_abandoned}}}};
 }
 
 json::object fault_rule_json(const fault_rule& r) {
@@ -409,7 +449,8 @@ fault_rule fault_rule_from_json(const json::object& o) {
             if (!kind)
                 throw std::invalid_argument(
                     "'kind' must be one of http_error, latency, drop_connection, stall, "
-                    "expire_upload_url, fail_processing");
+                    "expire_upload_url, fail_processing, drop_delivery, duplicate_delivery, "
+                    "reorder_delivery, bad_signature");
             r.kind = *kind;
         } else if (k == "rate") {
             if (!v.is_number())

@@ -18,13 +18,23 @@ const char* fault_kind_name(fault_kind k) {
         return "expire_upload_url";
     case fault_kind::fail_processing:
         return "fail_processing";
+    case fault_kind::drop_delivery:
+        return "drop_delivery";
+    case fault_kind::duplicate_delivery:
+        return "duplicate_delivery";
+    case fault_kind::reorder_delivery:
+        return "reorder_delivery";
+    case fault_kind::bad_signature:
+        return "bad_signature";
     }
     return "unknown";
 }
 
 std::optional<fault_kind> parse_fault_kind(std::string_view name) {
     for (auto k : {fault_kind::http_error, fault_kind::latency, fault_kind::drop_connection,
-                   fault_kind::stall, fault_kind::expire_upload_url, fault_kind::fail_processing})
+                   fault_kind::stall, fault_kind::expire_upload_url, fault_kind::fail_processing,
+                   fault_kind::drop_delivery, fault_kind::duplicate_delivery,
+                   fault_kind::reorder_delivery, fault_kind::bad_signature})
         if (name == fault_kind_name(k))
             return k;
     return std::nullopt;
@@ -84,12 +94,50 @@ bool fault_injector::fail_processing(std::string_view file_name) {
     return hit;
 }
 
+delivery_plan fault_injector::plan_delivery() {
+    delivery_plan out;
+    std::lock_guard lock(mutex_);
+    for (auto& r : rules_) {
+        const auto& rule = r.rule;
+        if (rule.route != webhook_route || !draw(r))
+            continue;
+        bool applied = true;
+        switch (rule.kind) {
+        case fault_kind::latency:
+            out.latency += rule.delay;
+            break;
+        case fault_kind::drop_delivery:
+            out.drop = true;
+            break;
+        case fault_kind::duplicate_delivery:
+            out.duplicate = true;
+            break;
+        case fault_kind::reorder_delivery:
+            out.reorder = true;
+            out.hold = rule.delay;
+            break;
+        case fault_kind::bad_signature:
+            out.forged = true;
+            break;
+        default:
+            applied = false;
+            break;
+        }
+        if (applied) {
+            ++r.hits;
+            out.applied.push_back(rule.kind);
+        }
+    }
+    return out;
+}
+
 fault_plan fault_injector::plan(std::string_view route) {
     fault_plan out;
     std::lock_guard lock(mutex_);
     for (auto& r : rules_) {
         const auto& rule = r.rule;
-        if (rule.kind == fault_kind::fail_processing)
+        if (rule.kind == fault_kind::fail_processing || is_delivery_fault(rule.kind) ||
+            rule.route == webhook_route)
             continue;
         if (rule.kind == fault_kind::expire_upload_url &&
             route != "backgroundAssetUploadFiles_createInstance")
@@ -116,7 +164,7 @@ fault_plan fault_injector::plan(std::string_view route) {
         case fault_kind::expire_upload_url:
             out.expire_upload_url = true;
             break;
-        case fault_kind::fail_processing:
+        default:
             applied = false;
             break;
         }
@@ -126,6 +174,11 @@ fault_plan fault_injector::plan(std::string_view route) {
         }
     }
     return out;
+}
+
+bool is_delivery_fault(fault_kind k) {
+    return k == fault_kind::drop_delivery || k == fault_kind::duplicate_delivery ||
+           k == fault_kind::reorder_delivery || k == fault_kind::bad_signature;
 }
 
 } // namespace ascpp::sim

@@ -29,7 +29,21 @@ struct fault_plan {
     std::vector<fault_kind> applied;
 };
 
+// What the faults decided for one webhook delivery (rules whose route is "webhook").
+struct delivery_plan {
+    std::chrono::milliseconds latency{0};
+    bool drop = false;
+    bool duplicate = false;
+    bool reorder = false;
+    std::chrono::milliseconds hold{0}; // reorder: the longest it waits for a later delivery
+    bool forged = false;
+    std::vector<fault_kind> applied;
+};
+
+inline constexpr std::string_view webhook_route = "webhook";
+
 const char* fault_kind_name(fault_kind k);
+bool is_delivery_fault(fault_kind k);
 std::optional<fault_kind> parse_fault_kind(std::string_view name);
 
 class fault_injector {
@@ -44,6 +58,8 @@ public:
     // Every rule but fail_processing, for a request to `route` (an operationId, or
     // "upload_part").
     fault_plan plan(std::string_view route);
+    // The rules of route "webhook", drawn once per delivery (one event to one webhook).
+    delivery_plan plan_delivery();
     // The fail_processing rules, drawn once per accepted commit of a file named `file_name`.
     bool fail_processing(std::string_view file_name);
 

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -89,6 +90,26 @@ public:
         std::lock_guard lock(mutex_);
         ++s_.rate_limited;
     }
+    void webhook_delivery() {
+        std::lock_guard lock(mutex_);
+        ++s_.webhook_deliveries;
+    }
+    void webhook_post() {
+        std::lock_guard lock(mutex_);
+        ++s_.webhook_posts;
+    }
+    void webhook_acknowledged() {
+        std::lock_guard lock(mutex_);
+        ++s_.webhook_acknowledged;
+    }
+    void webhook_failed_post() {
+        std::lock_guard lock(mutex_);
+        ++s_.webhook_failed_posts;
+    }
+    void webhook_abandoned() {
+        std::lock_guard lock(mutex_);
+        ++s_.webhook_abandoned;
+    }
     simulator_stats snapshot() const {
         std::lock_guard lock(mutex_);
         return s_;
@@ -105,6 +126,8 @@ private:
     simulator_stats s_;
     std::uint64_t concurrent_parts_ = 0;
 };
+
+class webhook_dispatcher;
 
 struct service {
     service(simulator_options o, asio::io_context& io, asio::thread_pool& hash_pool)
@@ -145,6 +168,8 @@ struct service {
     asio::io_context& io;
     asio::thread_pool& hash_pool; // blocking disk reads of spooled parts
     std::atomic<bool> stopping{false};
+    // Set once at start, before any request is served.
+    std::shared_ptr<webhook_dispatcher> webhooks;
 
     // Runs `fn` on the io_context after `delay` (never blocks a thread meanwhile); while
     // processing is paused, `fn` waits for set_paused(false).

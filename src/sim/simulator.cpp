@@ -2,6 +2,7 @@
 
 #include "control_api.hpp"
 #include "http_server.hpp"
+#include "webhooks.hpp"
 
 #include <ascpp/sim/certificate_authority.hpp>
 
@@ -179,6 +180,13 @@ void simulator::impl::start() {
             svc->db.add_app(id);
     }
     svc->faults.set(o.faults, o.seed);
+    svc->webhooks = std::make_shared<webhook_dispatcher>(
+        *svc, o.webhook_ca_file ? std::optional(*o.webhook_ca_file)
+                                : (ca_path.empty() ? std::nullopt : std::optional(ca_path)));
+    {
+        std::lock_guard lock(svc->mutex);
+        svc->db.observer = [d = svc->webhooks.get()](const state_change& c) { d->on_change(c); };
+    }
 
     asio::co_spawn(*io, run_listener(*svc, *api_acceptor, api_tls, origin::api), asio::detached);
     asio::co_spawn(*io, run_listener(*svc, *upload_acceptor, upload_tls, origin::upload),
@@ -204,6 +212,8 @@ void simulator::impl::shutdown() {
     hash_pool.join();
     api_acceptor.reset();
     upload_acceptor.reset();
+    if (svc->webhooks)
+        svc->webhooks->close();
     // Destroys the sessions and timers still pending, while the service they use is alive.
     io.reset();
     {
@@ -276,6 +286,18 @@ void simulator::release_action(std::string_view version_id, release_channel chan
 
 void simulator::pause_processing(bool paused) {
     impl_->svc->set_paused(paused);
+}
+
+std::string simulator::add_webhook(webhook_config config) {
+    return impl_->svc->webhooks->add(std::move(config));
+}
+
+void simulator::remove_webhook(std::string_view id) {
+    impl_->svc->webhooks->remove(id);
+}
+
+std::vector<std::pair<std::string, webhook_config>> simulator::webhooks() const {
+    return impl_->svc->webhooks->list();
 }
 
 simulator_stats simulator::stats() const {

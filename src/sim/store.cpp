@@ -273,7 +273,7 @@ void store::commit_upload_file(upload_file_record& file) {
     for (auto& p : file.parts)
         part_tokens_.erase(p.token);
     if (file.asset_type == "ASSET")
-        version->state = "PROCESSING";
+        set_state(*version, "PROCESSING");
 }
 
 void store::finish_upload_file(upload_file_record& file, std::vector<state_detail> errors,
@@ -302,11 +302,11 @@ void store::finish_version(version_record& version) {
     if (version.platforms.empty())
         version.platforms = {"IOS"};
     if (!errors.empty()) {
-        version.state = "FAILED";
+        set_state(version, "FAILED");
         version.errors = std::move(errors);
         return;
     }
-    version.state = "COMPLETE";
+    set_state(version, "COMPLETE");
     release_record r;
     r.id = new_id();
     r.version_id = version.id;
@@ -314,11 +314,12 @@ void store::finish_version(version_record& version) {
     r.state = "READY_FOR_TESTING";
     version.internal_release_id = r.id;
     auto& stored = releases_.emplace(r.id, std::move(r)).first->second;
+    created(stored);
     supersede_others(stored, "READY_FOR_TESTING");
     auto* asset = find_asset(version.asset_id);
     if (asset->archived) {
         // Archived while processing: nothing of it may reach testers.
-        stored.state = "SUPERSEDED";
+        set_state(stored, "SUPERSEDED");
     }
     refresh_asset(*asset);
 }
@@ -338,7 +339,7 @@ void store::supersede_others(const release_record& winner, const std::string& re
             continue;
         auto& r = releases_.at(rid);
         if (r.state == ready_state)
-            r.state = "SUPERSEDED";
+            set_state(r, "SUPERSEDED");
     }
 }
 
@@ -414,7 +415,7 @@ follow_up store::release_action(const std::string& version_id, release_channel c
         nr.state = channel == release_channel::external_beta ? "READY_FOR_BETA_SUBMISSION"
                                                              : "PREPARE_FOR_SUBMISSION";
         rid = nr.id;
-        releases_.emplace(nr.id, std::move(nr));
+        created(releases_.emplace(nr.id, std::move(nr)).first->second);
         return out;
     }
     if (asset.archived)
@@ -433,17 +434,17 @@ follow_up store::release_action(const std::string& version_id, release_channel c
                     throw std::logic_error("version " + other.version +
                                            " of this asset pack is already in beta review");
             }
-            r->state = "WAITING_FOR_REVIEW";
+            set_state(*r, "WAITING_FOR_REVIEW");
         } else if (a == "start_review") {
             require({"WAITING_FOR_REVIEW"});
-            r->state = "IN_REVIEW";
+            set_state(*r, "IN_REVIEW");
         } else if (a == "approve") {
             require({"IN_REVIEW"});
-            r->state = "PROCESSING_FOR_TESTING";
+            set_state(*r, "PROCESSING_FOR_TESTING");
             out.release_processing.push_back(r->id);
         } else if (a == "reject") {
             require({"WAITING_FOR_REVIEW", "IN_REVIEW"});
-            r->state = "REJECTED";
+            set_state(*r, "REJECTED");
         } else {
             throw std::invalid_argument("unknown external beta action '" + action +
                                         "' (create, submit, start_review, approve, reject, "
@@ -452,22 +453,22 @@ follow_up store::release_action(const std::string& version_id, release_channel c
     } else {
         if (a == "ready") {
             require({"PREPARE_FOR_SUBMISSION"});
-            r->state = "READY_FOR_REVIEW";
+            set_state(*r, "READY_FOR_REVIEW");
         } else if (a == "submit") {
             require({"READY_FOR_REVIEW", "REJECTED"});
-            r->state = "WAITING_FOR_REVIEW";
+            set_state(*r, "WAITING_FOR_REVIEW");
         } else if (a == "start_review") {
             require({"WAITING_FOR_REVIEW"});
-            r->state = "IN_REVIEW";
+            set_state(*r, "IN_REVIEW");
         } else if (a == "approve") {
             require({"IN_REVIEW"});
-            r->state = "ACCEPTED";
+            set_state(*r, "ACCEPTED");
         } else if (a == "reject") {
             require({"WAITING_FOR_REVIEW", "IN_REVIEW"});
-            r->state = "REJECTED";
+            set_state(*r, "REJECTED");
         } else if (a == "distribute") {
             require({"ACCEPTED"});
-            r->state = "PROCESSING_FOR_DISTRIBUTION";
+            set_state(*r, "PROCESSING_FOR_DISTRIBUTION");
             out.release_processing.push_back(r->id);
         } else {
             throw std::invalid_argument("unknown App Store action '" + action +
@@ -494,9 +495,50 @@ void store::finish_release_processing(const std::string& release_id) {
     auto& asset = assets_.at(version.asset_id);
     if (asset.archived)
         return;
-    r->state = ready;
+    set_state(*r, ready);
     supersede_others(*r, ready);
     refresh_asset(asset);
+}
+
+void store::set_state(version_record& v, const std::string& state) {
+    if (v.state == state)
+        return;
+    state_change c;
+    c.resource_type = "backgroundAssetVersions";
+    c.id = v.id;
+    c.version_id = v.id;
+    c.old_state = v.state;
+    c.new_state = state;
+    v.state = state;
+    if (observer)
+        observer(c);
+}
+
+void store::set_state(release_record& r, const std::string& state) {
+    if (r.state == state)
+        return;
+    state_change c;
+    c.resource_type = release_type(r.channel);
+    c.id = r.id;
+    c.version_id = r.version_id;
+    c.channel = r.channel;
+    c.old_state = r.state;
+    c.new_state = state;
+    r.state = state;
+    if (observer)
+        observer(c);
+}
+
+void store::created(const release_record& r) {
+    state_change c;
+    c.resource_type = release_type(r.channel);
+    c.id = r.id;
+    c.version_id = r.version_id;
+    c.channel = r.channel;
+    c.new_state = r.state;
+    c.created = true;
+    if (observer)
+        observer(c);
 }
 
 void store::refresh_asset(background_asset_record& asset) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -122,6 +123,17 @@ struct part_ref {
     std::size_t index = 0;
 };
 
+// A state a version or release entered (what webhooks tell of). Reported under the service lock.
+struct state_change {
+    std::string resource_type; // backgroundAssetVersions or a release type
+    std::string id;
+    std::string version_id;
+    std::string old_state; // empty when created
+    std::string new_state;
+    std::optional<release_channel> channel; // releases
+    bool created = false;                   // a release came to be
+};
+
 // Follow-ups a transition asks its caller to schedule.
 struct follow_up {
     std::vector<std::string> release_processing; // release ids now in PROCESSING_FOR_*
@@ -181,11 +193,17 @@ public:
 
     id_generator& ids() { return ids_; }
 
+    // Told of every state change, under the caller's lock; must not block.
+    std::function<void(const state_change&)> observer;
+
     std::size_t asset_count() const { return assets_.size(); }
 
 private:
     std::string new_id() { return ids_.uuid(); }
     void supersede_others(const release_record& winner, const std::string& ready_state);
+    void set_state(version_record& v, const std::string& state);
+    void set_state(release_record& r, const std::string& state);
+    void created(const release_record& r);
 
     id_generator ids_;
     std::uint64_t sequence_ = 0;

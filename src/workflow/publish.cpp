@@ -497,6 +497,13 @@ struct publisher {
                 bytes += u.stats.file_size;
             wo.processing_bytes = bytes;
         }
+        // With notifications (the receiver runs since before the version was read), a version
+        // read AWAITING_UPLOAD or PROCESSING cannot be COMPLETE before they tell.
+        const auto read_state = version_state_of(result.version);
+        wo.first_look_at_once =
+            !wo.changes_pushed ||
+            (read_state != api::background_asset_version_state::awaiting_upload &&
+             read_state != api::background_asset_version_state::processing);
         const auto version_id = result.version.id;
         bool failed = false;
         std::optional<api::state_details> details;
@@ -504,7 +511,15 @@ struct publisher {
         std::vector<api::background_asset_version_state> goal;
         goal.emplace_back(api::background_asset_version_state::complete);
         try {
-            result.version = co_await watcher->wait_for_version(version_id, std::move(goal), wo);
+            auto read = co_await watcher->wait_for_version(version_id, std::move(goal), wo);
+            // A notified state comes without the version's other attributes: keep those read.
+            if (read.attributes && read.attributes->version)
+                result.version = std::move(read);
+            else {
+                if (!result.version.attributes)
+                    result.version.attributes.emplace();
+                result.version.attributes->state = api::background_asset_version_state::complete;
+            }
             result.version_state = api::background_asset_version_state::complete;
         } catch (const watch_error& e) {
             if (e.why() != watch_error::reason::unreachable ||

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -242,7 +243,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
 
     // One shared request target: a pack's version listing, or one resource.
     struct entry {
-        entry(std::string k, asio::any_io_executor ex) : key(std::move(k)), done(ex) {}
+        entry(std::string k, asio::any_io_executor ex)
+            : key(std::move(k)), done(ex), nudged_queue(ex) {}
         std::string key;
         bool listing = false; // a pack's version listing
         watch_kind kind = watch_kind::upload_file;
@@ -261,7 +263,24 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::atomic<std::uint64_t> fetches_done{0};
         std::exception_ptr last_error;
         upload::detail::wait_queue done;
+
+        // Notifications (notify): each one that concerns this entry bumps `nudges` and records
+        // it under the resource's id (or "*<channel>" for a release of an unknown version).
+        // A look that must see the change asks for a snapshot whose request started after it
+        // (`required`); `snap_nudges` is `nudges` when the snapshot's request started.
+        std::uint64_t nudges = 0;
+        std::map<std::string, std::uint64_t, std::less<>> nudged;
+        std::uint64_t required = 0;
+        std::uint64_t snap_nudges = 0;
+        upload::detail::wait_queue nudged_queue;
     };
+
+    // A state a notification carried, remembered for the watches that come to it.
+    struct pushed_state {
+        std::string state;
+        std::uint64_t generation = 0;
+    };
+    static constexpr std::size_t max_pushed = 4096;
 
     struct registration {
         std::shared_ptr<entry> e;
@@ -285,7 +304,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     std::mt19937_64 rng;
 
     std::atomic<std::uint64_t> requests{0}, listing_requests{0}, polls{0}, shared_polls{0},
-        failed_polls{0}, timed_first_looks{0}, timed_first_looks_done{0};
+        failed_polls{0}, timed_first_looks{0}, timed_first_looks_done{0}, notifications{0},
+        pushed_results{0};
+    std::map<std::string, pushed_state, std::less<>> pushed; // by resource id, under `mutex`
+    std::deque<std::string> pushed_order;                    // oldest first, to bound `pushed`
+    std::uint64_t pushed_generation = 0;
     // Log of the factor the processing prior is scaled by (processing_estimate), under `mutex`.
     double processing_log_scale = 0;
     // Whether there is an estimate to time first looks by: a prior, or a version seen finish.
@@ -332,8 +355,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             auto it = *r.version;
             if (r.channel)
                 --it->second.channels[index_of(*r.channel)];
-            if (--it->second.count == 0)
+            if (--it->second.count == 0) {
+                e.nudged.erase(it->first);
                 e.versions.erase(it);
+            }
         } else if (r.channel && e.kind == watch_kind::version) {
             --e.channels[index_of(*r.channel)];
         }
@@ -435,6 +460,76 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         ++requests;
         if (counter)
             ++*counter;
+    }
+
+    // ---- notifications ----
+
+    void notify(pushed_change c) {
+        std::optional<release_channel> channel;
+        for (std::size_t i = 0; i < channel_count; ++i)
+            if (c.resource_type == release_type(static_cast<release_channel>(i)))
+                channel = static_cast<release_channel>(i);
+        const bool version = c.resource_type == api::background_asset_version::resource_type;
+        std::vector<std::shared_ptr<entry>> wake;
+        {
+            std::lock_guard lock(mutex);
+            ++notifications;
+            if (!c.state.empty()) {
+                auto it = pushed.find(c.id);
+                if (it == pushed.end()) {
+                    if (pushed.size() >= max_pushed) {
+                        pushed.erase(pushed_order.front());
+                        pushed_order.pop_front();
+                    }
+                    it = pushed.emplace(c.id, pushed_state{}).first;
+                    pushed_order.push_back(c.id);
+                } else if (version && version_rank(c.state) < version_rank(it->second.state)) {
+                    return; // a late delivery of an earlier state: a version never goes back
+                } else if (it->second.state == c.state) {
+                    return; // nothing new
+                }
+                it->second.state = c.state;
+                it->second.generation = ++pushed_generation;
+            }
+            for (auto& [key, e] : entries) {
+                std::string concern;
+                if (e->listing ? e->versions.count(c.id) > 0 : e->id == c.id) {
+                    concern = c.id;
+                } else if (channel) {
+                    // A release event names the release; find its version in what was seen,
+                    // else it concerns every release watch of that channel here.
+                    auto c_index = index_of(*channel);
+                    bool watched = e->channels[c_index] > 0;
+                    for (const auto& [vid, v] : e->versions)
+                        watched = watched || v.channels[c_index] > 0;
+                    if (!watched)
+                        continue;
+                    concern = "*" + std::to_string(c_index);
+                    if (e->snap)
+                        for (const auto& [vid, o] : *e->snap)
+                            if (const auto& rel = o.release(*channel); rel && rel->id == c.id)
+                                concern = vid;
+                }
+                if (concern.empty())
+                    continue;
+                e->nudged[concern] = ++e->nudges;
+                wake.push_back(e);
+            }
+        }
+        for (auto& e : wake)
+            e->nudged_queue.notify_all();
+    }
+
+    // Under the lock: whether a notification since `seen` concerns watch `w` of entry `e`.
+    static bool nudged_since(const entry& e, const std::string& id,
+                             std::optional<release_channel> channel, std::uint64_t seen) {
+        if (auto it = e.nudged.find(id); it != e.nudged.end() && it->second > seen)
+            return true;
+        if (channel)
+            if (auto it = e.nudged.find("*" + std::to_string(index_of(*channel)));
+                it != e.nudged.end() && it->second > seen)
+                return true;
+        return false;
     }
 
     // ---- the requests ----
@@ -580,13 +675,14 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
     // request away from the others.
     static asio::awaitable<void> run_fetch(std::shared_ptr<state> s, std::shared_ptr<entry> e,
                                            std::shared_ptr<std::atomic<std::uint64_t>> counter) {
-        std::uint64_t covers;
+        std::uint64_t covers, nudges;
         std::map<std::string, watched_version> watched;
         target t;
         bool early_models = false;
         {
             std::lock_guard lock(s->mutex);
             covers = e->registrations;
+            nudges = e->nudges;
             early_models = e->early_models > 0;
             watched.insert(e->versions.begin(), e->versions.end());
             t = {e->kind, e->id, e->channel, e->channels};
@@ -614,6 +710,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                     }
                 e->snap = std::make_shared<const snapshot>(std::move(*result));
                 e->snap_covers = covers;
+                e->snap_nudges = nudges;
                 e->fetched_at = clock::now();
             }
             e->last_error = error;
@@ -640,7 +737,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 bool completed_since = waited && e.fetches_done.load() > seen;
                 if (completed_since && e.last_error)
                     std::rethrow_exception(e.last_error);
-                if (e.snap && e.snap_covers >= r.id &&
+                if (e.snap && e.snap_covers >= r.id && e.snap_nudges >= e.required &&
                     (completed_since || clock::now() - e.fetched_at <= max_age)) {
                     ++polls;
                     if (!started)
@@ -712,6 +809,13 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::string pack_id;
         std::string last_state;
         registration reg;
+        // Notifications (changes_pushed): the entry's `nudges` this watch has taken in, and the
+        // generation of the pushed state it last used.
+        std::uint64_t seen_nudges = 0;
+        std::uint64_t used_push = 0;
+        bool look = true;   // the next turn looks (else it only sleeps)
+        bool fresh = false; // the look must see every notification so far
+        bool woken = false; // by a notification
     };
 
     registration enlist_for(const watch_spec& w, const watch_run& r) {
@@ -842,8 +946,100 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             auto next = enlist_for(w, r);
             delist(r.reg);
             r.reg = std::move(next);
+            std::lock_guard lock(mutex);
+            r.seen_nudges = r.reg.e->nudges;
         }
         co_return nullptr;
+    }
+
+    // What a watch returns when a notified state settled it: the version as last read (if it was)
+    // with the new state, else only its id and state.
+    observation pushed_observation(const watch_spec& w, const registration& r,
+                                   const std::string& st) {
+        observation o;
+        o.state = st;
+        if (w.kind == watch_kind::version) {
+            api::background_asset_version v;
+            {
+                std::lock_guard lock(mutex);
+                if (r.e->snap)
+                    if (auto it = r.e->snap->find(w.id);
+                        it != r.e->snap->end() && it->second.version)
+                        v = *it->second.version;
+            }
+            v.id = w.id;
+            if (!v.attributes)
+                v.attributes.emplace();
+            v.attributes->state = api::background_asset_version_state(st);
+            o.version = std::make_shared<const api::background_asset_version>(std::move(v));
+        } else {
+            auto slots = std::make_shared<release_slots>();
+            (*slots)[index_of(w.channel)] = release_status{w.channel, w.id, st};
+            o.releases = std::move(slots);
+        }
+        return o;
+    }
+
+    // A notified state for a version or release-by-id watch: the observation that ends the watch
+    // when it is a target; otherwise it decides whether the next turn looks (a final state is
+    // read for its stateDetails; progress woken by a notification needs no read).
+    std::optional<observation> hand_in(const watch_spec& w, watch_run& r) {
+        std::optional<pushed_state> p;
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = pushed.find(w.id);
+                it != pushed.end() && it->second.generation > r.used_push) {
+                p = it->second;
+                r.used_push = p->generation;
+            }
+        }
+        if (!p)
+            return std::nullopt;
+        if (p->state != r.last_state) {
+            r.last_state = p->state;
+            if (w.options.on_state)
+                w.options.on_state(r.last_state);
+        }
+        if (std::find(w.targets.begin(), w.targets.end(), p->state) != w.targets.end()) {
+            ++pushed_results;
+            return pushed_observation(w, r.reg, p->state);
+        }
+        if (is_final(w.kind, w.channel, p->state))
+            r.look = r.fresh = true;
+        else if (r.woken)
+            r.look = r.fresh = false;
+        return std::nullopt;
+    }
+
+    // Sleeps until `timer` expires or a notification concerning this watch comes (the entry's
+    // queue wakes every watch of the entry; the others sleep on). True when notified.
+    asio::awaitable<bool> sleep_or_nudged(const watch_spec& w, watch_run& r,
+                                          asio::steady_timer& timer) {
+        auto& e = *r.reg.e;
+        const std::uint64_t since = r.seen_nudges;
+        const auto channel = r.channel;
+        auto concerned = [this, &e, &w, channel, since] {
+            std::lock_guard lock(mutex);
+            return nudged_since(e, w.id, channel, since);
+        };
+        for (;;) {
+            std::size_t winner = 0;
+            try {
+                auto woke =
+                    co_await (timer.async_wait(asio::use_awaitable) ||
+                              e.nudged_queue.async_wait_unless(concerned, asio::use_awaitable));
+                winner = woke.index();
+            } catch (const asio::multiple_exceptions& both) {
+                std::rethrow_exception(both.first_exception());
+            }
+            if (winner == 0)
+                co_return false;
+            if (concerned()) {
+                std::lock_guard lock(mutex);
+                r.seen_nudges = e.nudges;
+                co_return true;
+            }
+        }
     }
 
     // A watch, with `extract` taking its result out of the observation that ended it: one
@@ -876,7 +1072,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         // the looks follow the policy and the version's end gives the first estimate.
         std::optional<std::chrono::milliseconds> expected;
         if (s.options.timed_first_looks && w.kind == watch_kind::version &&
-            w.options.processing_bytes) {
+            w.options.processing_bytes && !w.options.changes_pushed) {
             expected = s.expected_processing(*w.options.processing_bytes, &r.scale_used);
             r.learn_from = clock::now();
         }
@@ -905,9 +1101,29 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             ~delist_guard() { s.delist(r); }
         } delist_on_exit{s, r.reg};
 
+        // With notifications, a version watch may sleep before its first look (the caller knows
+        // the version cannot be done before they tell).
+        const bool hand_in = w.kind == watch_kind::version || w.kind == watch_kind::release_by_id;
+        r.look = w.options.first_look_at_once || !w.options.changes_pushed ||
+                 w.kind != watch_kind::version;
+        {
+            std::lock_guard lock(s.mutex);
+            r.seen_nudges = r.reg.e->nudges;
+        }
         for (;;) {
-            if (auto found = co_await s.look(w, r, timer))
-                co_return extract(*found, w);
+            if (hand_in)
+                if (auto pushed = s.hand_in(w, r))
+                    co_return extract(*pushed, w);
+            r.woken = false;
+            if (r.look && r.fresh) {
+                std::lock_guard lock(s.mutex);
+                r.reg.e->required = std::max(r.reg.e->required, r.reg.e->nudges);
+            }
+            if (r.look)
+                if (auto found = co_await s.look(w, r, timer))
+                    co_return extract(*found, w);
+            r.look = true;
+            r.fresh = false;
             auto now = clock::now();
             if (now >= r.deadline)
                 throw timed_out(w, r);
@@ -916,7 +1132,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (r.deadline - now < wait)
                 wait = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
             timer.expires_after(wait);
-            co_await timer.async_wait(asio::use_awaitable);
+            if (!w.options.changes_pushed) {
+                co_await timer.async_wait(asio::use_awaitable);
+            } else if (co_await s.sleep_or_nudged(w, r, timer)) {
+                r.look = r.woken = r.fresh = true;
+                continue; // the interval stays: this was not a look that found nothing new
+            }
             r.interval = std::min(
                 max_interval, std::chrono::milliseconds(static_cast<std::int64_t>(
                                   static_cast<double>(r.interval.count()) * policy.multiplier)));
@@ -951,6 +1172,10 @@ api::client& state_watcher::client() const noexcept {
     return state_->client;
 }
 
+void state_watcher::notify(pushed_change change) {
+    state_->notify(std::move(change));
+}
+
 std::optional<std::chrono::milliseconds>
 state_watcher::expected_processing(std::uint64_t bytes) const {
     return state_->expected_processing(bytes);
@@ -965,6 +1190,8 @@ watcher_stats state_watcher::stats() const {
     s.failed_polls = state_->failed_polls;
     s.timed_first_looks = state_->timed_first_looks;
     s.timed_first_looks_done = state_->timed_first_looks_done;
+    s.notifications = state_->notifications;
+    s.pushed_results = state_->pushed_results;
     s.active_watches = state_->active;
     return s;
 }

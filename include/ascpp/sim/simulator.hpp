@@ -51,6 +51,13 @@ enum class fault_kind {
                        // URLs are already expired (their PUTs get 403)
     fail_processing,   // on backgroundAssetUploadFiles_updateInstance (commit): the file (and
                        // its version, for an ASSET) end FAILED whatever arrived
+    // Webhook deliveries (route "webhook"; `latency` there delays a delivery by `delay`):
+    drop_delivery,      // the delivery is never sent
+    duplicate_delivery, // sent twice
+    reorder_delivery,   // held back until the next delivery to the same webhook has been sent
+                        // (at most `delay`), so it arrives after a later event
+    bad_signature,      // a forged delivery goes first: the same event claiming the version or
+                        // release FAILED (REJECTED), signed with a wrong secret
 };
 
 // One fault rule. A request "matches" when its route equals `route` (or `route` is "*"); each
@@ -59,7 +66,7 @@ enum class fault_kind {
 // a rule gets the same verdict in every run with the same seed.
 struct fault_rule {
     // An operationId of the spec (e.g. "backgroundAssets_createInstance"), "upload_part" for part
-    // PUTs on the upload host, or "*" for every API operation.
+    // PUTs on the upload host, "webhook" for webhook deliveries, or "*" for every API operation.
     std::string route = "*";
     fault_kind kind = fault_kind::http_error;
     double rate = 1.0;                     // 0..1
@@ -138,6 +145,28 @@ struct simulator_options {
 
     // Threads running the simulator's io_context.
     unsigned threads = 1;
+
+    // Webhook deliveries: where the signature goes, and the retries of a delivery not answered
+    // with 2xx: after webhook_retry_delay, doubling each time, at most webhook_attempts POSTs.
+    std::string webhook_signature_header = "X-Apple-SIGNATURE";
+    std::string webhook_signature_prefix = "hmacsha256=";
+    std::chrono::milliseconds webhook_retry_delay{1000};
+    unsigned webhook_attempts = 5;
+    // A CA to trust for https:// webhook URLs besides the system's; unset: the simulator's own
+    // CA (ca_file()).
+    std::optional<std::filesystem::path> webhook_ca_file;
+};
+
+// A webhook the simulator delivers to: the attributes of Apple's POST /v1/webhooks that matter
+// here. Event types: BACKGROUND_ASSET_VERSION_STATE_UPDATED,
+// BACKGROUND_ASSET_VERSION_INTERNAL_BETA_RELEASE_CREATED,
+// BACKGROUND_ASSET_VERSION_EXTERNAL_BETA_RELEASE_STATE_UPDATED and
+// BACKGROUND_ASSET_VERSION_APP_STORE_RELEASE_STATE_UPDATED.
+struct webhook_config {
+    std::string url; // https://..., or http:// to a loopback address
+    std::string secret;
+    std::vector<std::string> event_types; // empty: all four
+    bool enabled = true;
 };
 
 // Counters since start (or the last reset_stats()); a consistent snapshot.
@@ -164,6 +193,14 @@ struct simulator_stats {
     // Requests refused with 401 and with 429 RATE_LIMIT_EXCEEDED (faults not included).
     std::uint64_t unauthorized = 0;
     std::uint64_t rate_limited = 0;
+    // Webhooks: deliveries (one event to one webhook), POSTs sent (retries, duplicates and
+    // forgeries included), POSTs answered 2xx, POSTs answered otherwise or failed, and
+    // deliveries given up after webhook_attempts.
+    std::uint64_t webhook_deliveries = 0;
+    std::uint64_t webhook_posts = 0;
+    std::uint64_t webhook_acknowledged = 0;
+    std::uint64_t webhook_failed_posts = 0;
+    std::uint64_t webhook_abandoned = 0;
 };
 
 // Release channels a version can be in, and the review actions the control API drives.
@@ -216,6 +253,14 @@ public:
     // (uploads stay UPLOAD_COMPLETE, versions PROCESSING, releases PROCESSING_FOR_*); resuming
     // applies them. Lets a test observe an intermediate state without racing a timer.
     void pause_processing(bool paused);
+
+    // Webhook configurations (as POST /sim/webhooks): every state change of a version or
+    // release is then delivered, signed, to each enabled webhook whose event types include it.
+    // Returns the webhook's id. Throws std::invalid_argument for a URL that is not http(s) or an
+    // empty secret.
+    std::string add_webhook(webhook_config config);
+    void remove_webhook(std::string_view id);
+    std::vector<std::pair<std::string, webhook_config>> webhooks() const;
 
     simulator_stats stats() const;
     void reset_stats();

@@ -96,6 +96,23 @@ struct watch_options {
     // Incremented by the API requests this watch made itself (not those it shared), so callers
     // can account for requests.
     std::shared_ptr<std::atomic<std::uint64_t>> requests;
+    // The watcher is told of changes (state_watcher::notify, e.g. by a webhook_receiver): the
+    // watch wakes for each one that concerns it, and the poll policy is only the fallback for a
+    // lost notification (set it long).
+    bool changes_pushed = false;
+    // With changes_pushed, false: the first look of a version watch waits one interval, for a
+    // caller that knows the target cannot have been reached before notifications began (publish:
+    // the version it has just committed while a receiver ran).
+    bool first_look_at_once = true;
+};
+
+// A change the watcher is told of instead of polling for it (see state_watcher::notify).
+struct pushed_change {
+    // "backgroundAssetVersions", "backgroundAssetUploadFiles" or a release type.
+    std::string resource_type;
+    std::string id;
+    // The resource's new state when the notification carries it; empty: unknown, look now.
+    std::string state;
 };
 
 struct watcher_options {
@@ -127,6 +144,8 @@ struct watcher_stats {
     std::uint64_t failed_polls = 0;           // looks whose request failed
     std::uint64_t timed_first_looks = 0;      // first looks timed from the processing estimate
     std::uint64_t timed_first_looks_done = 0; // of those, that found the version done
+    std::uint64_t notifications = 0;          // notify() calls
+    std::uint64_t pushed_results = 0; // watches ended by a notified state, without a request
     std::size_t active_watches = 0;
 };
 
@@ -240,6 +259,15 @@ public:
                                                 std::move(options)),
                          std::forward<CompletionToken>(token));
     }
+
+    // Tells the watcher that a resource changed (a webhook delivery): its watches wake at once.
+    // A version watch handed a target state ends with it without a request (the version it
+    // returns then carries only its id and state); any other state it cannot settle from the
+    // notification alone (FAILED, which needs stateDetails; a release's) makes it look now with
+    // one shared request. States are remembered (the last 4096 resources) for watches that
+    // begin later, and a version's state never goes back, so a late, reordered notification
+    // changes nothing. Thread-safe; never blocks on I/O.
+    void notify(pushed_change change);
 
     watcher_stats stats() const;
     // What the watcher now expects a version of `bytes` to take to process (the time of its
