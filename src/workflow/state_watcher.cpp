@@ -449,11 +449,15 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         processing_log_scale = std::clamp(processing_log_scale, -6.9, 6.9);
     }
 
-    std::chrono::milliseconds jittered(std::chrono::milliseconds d, double jitter) {
+    double jitter_factor(double jitter) {
         std::lock_guard lock(mutex);
         std::uniform_real_distribution<double> f(1.0 - jitter, 1.0 + jitter);
+        return f(rng);
+    }
+
+    std::chrono::milliseconds jittered(std::chrono::milliseconds d, double jitter) {
         return std::chrono::milliseconds(
-            static_cast<std::int64_t>(static_cast<double>(d.count()) * f(rng)));
+            static_cast<std::int64_t>(static_cast<double>(d.count()) * jitter_factor(jitter)));
     }
 
     void count_request(const std::shared_ptr<std::atomic<std::uint64_t>>& counter) {
@@ -1078,19 +1082,29 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         }
         if (expected) {
             r.first_wait = *expected;
+            r.first_look = true;
+            // The estimate may rise while this look sleeps (other versions' first looks came too
+            // early): then it sleeps on to the new one, so that a batch's later versions do not
+            // repeat the misses of its first ones. Bounded: the estimate can only rise so often.
+            const double factor = s.jitter_factor(policy.jitter / 4) * s.budget_factor();
+            for (int retimed = 0; retimed < 8; ++retimed) {
+                const auto until =
+                    *r.learn_from + std::chrono::milliseconds(static_cast<std::int64_t>(
+                                        static_cast<double>(r.first_wait.count()) * factor));
+                timer.expires_at(std::min(until, r.deadline));
+                co_await timer.async_wait(asio::use_awaitable);
+                double scale = 0;
+                auto raised = s.expected_processing(*w.options.processing_bytes, &scale);
+                if (clock::now() >= r.deadline || !raised || *raised <= r.first_wait)
+                    break;
+                r.first_wait = *raised;
+                r.scale_used = scale;
+            }
             const double fraction = std::clamp(s.options.processing.backoff_fraction, 0.01, 10.0);
             r.interval = std::max(policy.initial,
                                   std::chrono::milliseconds(static_cast<std::int64_t>(
                                       static_cast<double>(r.first_wait.count()) * fraction)));
             max_interval = std::max(policy.max, r.first_wait);
-            r.first_look = true;
-            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                s.jittered(r.first_wait, policy.jitter / 4) * s.budget_factor());
-            if (r.deadline != clock::time_point::max())
-                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::max(r.deadline - clock::now(), clock::duration(0))));
-            timer.expires_after(wait);
-            co_await timer.async_wait(asio::use_awaitable);
         }
 
         r.pack_id = std::move(w.options.background_asset_id);

@@ -1158,6 +1158,67 @@ BOOST_AUTO_TEST_CASE(without_timed_looks_the_first_look_is_at_once) {
     BOOST_TEST(watcher->stats().timed_first_looks == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_first_look_asleep_when_the_estimate_rises_sleeps_on) {
+    // Two versions stay PROCESSING. Watch A starts with the 1 s prior; watch B starts 700 ms
+    // later with the same estimate. A's first look misses at 1 s and raises the estimate by
+    // 0.25 x 0.9 in log space (to 1,252 ms) while B sleeps: B's first look comes 1,252 ms after
+    // B started, not 1,000.
+    env e;
+    e.sim.pause_processing(true);
+    wf::watcher_options wo;
+    wo.poll = fast_poll();
+    wo.poll.jitter = 0;
+    wo.processing.prior_base = 1000ms;
+    wo.processing.prior_per_mib = 0ms;
+    auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
+    std::vector<std::string> versions;
+    for (int i = 0; i < 2; ++i) {
+        wf::publish_request req;
+        req.app_id = e.app();
+        req.asset_pack_identifier = "Retimed" + std::to_string(i);
+        req.asset = e.dir.write(req.asset_pack_identifier + ".aar",
+                                make_bytes(1000, static_cast<std::uint32_t>(i + 700)));
+        auto o = e.options();
+        o.wait_for_processing = false;
+        versions.push_back(e.run(wf::publish(*e.client, req, o)).version.id);
+    }
+    using clock = std::chrono::steady_clock;
+    clock::time_point a_looked{}, b_started{}, b_looked{};
+    std::size_t ended = 0;
+    auto watch = [&](const std::string& id, clock::time_point* looked) {
+        wf::watch_options o;
+        o.processing_bytes = 1000;
+        o.timeout = 2500ms;
+        o.on_state = [looked](std::string_view) {
+            if (*looked == clock::time_point{})
+                *looked = clock::now();
+        };
+        std::vector<api::background_asset_version_state> goal;
+        goal.emplace_back(api::background_asset_version_state::complete);
+        asio::co_spawn(e.io, watcher->wait_for_version(id, goal, o),
+                       [&](std::exception_ptr, api::background_asset_version) { ++ended; });
+    };
+    watch(versions[0], &a_looked);
+    e.run([&]() -> asio::awaitable<void> { co_await sleep_for(700ms); }());
+    b_started = clock::now();
+    watch(versions[1], &b_looked);
+    e.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 500 && ended < 2; ++i)
+            co_await sleep_for(10ms);
+    }());
+    BOOST_TEST_REQUIRE(ended == 2u); // both timed out: the versions never finished
+    BOOST_TEST_REQUIRE((b_looked != clock::time_point{}));
+    if (a_looked >= b_started + 1000ms) {
+        BOOST_TEST_MESSAGE("A's first look ended after B's first wake; nothing to check");
+        return;
+    }
+    const auto b_first =
+        std::chrono::duration_cast<std::chrono::milliseconds>(b_looked - b_started);
+    BOOST_TEST(b_first.count() >= 1250, "B looked after " << b_first.count() << " ms");
+    BOOST_TEST(watcher->stats().timed_first_looks == 2u);
+    BOOST_TEST(watcher->stats().timed_first_looks_done == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_window_is_paced_without_429) {
     // 15 requests per 2 s window, and a batch of 6 packs that needs about 35: it must wait for
     // room rather than draw 429s, and say so in its plan.

@@ -61,7 +61,7 @@ struct poll_policy {
 // estimate up by learning_rate x quantile, in log space, done moves it down by learning_rate x
 // (1 - quantile), so it settles where `quantile` of first looks find the version done; a
 // version whose first look came too early raises it to at least the time it was last seen
-// processing). Later
+// processing). A first look still asleep when the estimate rises sleeps on to the new one. Later
 // looks wait backoff_fraction of the first look's time, growing by the poll policy's multiplier
 // up to the larger of its max and the first look's time.
 struct processing_estimate {
