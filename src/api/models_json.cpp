@@ -98,6 +98,8 @@ struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
 template <class T>
+struct is_optional<boxed<T>> : std::true_type {};
+template <class T>
 struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
@@ -354,6 +356,8 @@ requires described<T> json::value encode_value(const T& s);
 template <class T>
 void decode_into(std::optional<T>& out, const json::value& v, const std::string& where);
 template <class T>
+void decode_into(boxed<T>& out, const json::value& v, const std::string& where);
+template <class T>
 void decode_into(std::vector<T>& out, const json::value& v, const std::string& where);
 template <class T>
 json::value encode_value(const std::vector<T>& v);
@@ -390,6 +394,14 @@ void decode_into(E& out, const json::value& v, const std::string& where) {
 template <class T>
 void decode_into(std::optional<T>& out, const json::value& v, const std::string& where) {
     if (v.is_null()) { // Apple sends null for absent values in places (uploadOperations, entityTag)
+        out.reset();
+        return;
+    }
+    decode_into(out.emplace(), v, where);
+}
+template <class T>
+void decode_into(boxed<T>& out, const json::value& v, const std::string& where) {
+    if (v.is_null()) {
         out.reset();
         return;
     }

@@ -188,6 +188,32 @@ BOOST_AUTO_TEST_CASE(version_page_resolves_every_included_kind) {
     BOOST_TEST((*p.data.at(1).attributes->state == api::background_asset_version_state::failed));
 }
 
+BOOST_AUTO_TEST_CASE(relationships_live_on_the_heap_and_copy_as_values) {
+    // A version's relationships are over a kilobyte of links and identifiers: boxed, a version
+    // held in every waiting watch's result slot costs a pointer for them.
+    static_assert(sizeof(api::boxed<api::background_asset_version::relationships_type>) ==
+                  sizeof(void*));
+    auto p = json::value_to<api::page<api::background_asset_version>>(
+        load("BackgroundAssetVersionsResponse.json"));
+    const auto& v = p.data.at(0);
+    BOOST_TEST_REQUIRE(v.relationships.has_value());
+    auto copy = v;
+    BOOST_TEST((copy == v));
+    BOOST_TEST((&*copy.relationships != &*v.relationships)); // a copy, not a shared box
+    copy.relationships->asset_file.reset();
+    BOOST_TEST(!(copy == v));
+    copy.relationships = std::nullopt;
+    BOOST_TEST(!copy.relationships);
+    BOOST_TEST((copy.relationships == std::nullopt));
+    // Absent and null both read as no relationships; encoding leaves them out.
+    auto without = json::value_to<api::background_asset_version>(
+        json::parse(R"({"type":"backgroundAssetVersions","id":"v1","relationships":null})"));
+    BOOST_TEST(!without.relationships);
+    BOOST_TEST(!json::value_from(without).as_object().contains("relationships"));
+    auto back = json::value_to<api::background_asset_version>(json::value_from(v));
+    BOOST_TEST((back == v));
+}
+
 BOOST_AUTO_TEST_CASE(reservation_carries_upload_operations_and_checksums) {
     auto d = json::value_to<api::document<api::background_asset_upload_file>>(
         load("BackgroundAssetUploadFileResponse.json"));

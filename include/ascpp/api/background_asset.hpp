@@ -1,6 +1,7 @@
 // BackgroundAsset (type "backgroundAssets"): an asset pack of an app.
 #pragma once
 
+#include <ascpp/api/boxed.hpp>
 #include <ascpp/api/json_api.hpp>
 
 #include <ascpp/api/json_object.hpp>
@@ -37,7 +38,7 @@ struct background_asset {
     std::string type{resource_type};
     std::string id;
     std::optional<attributes_type> attributes;
-    std::optional<relationships_type> relationships;
+    boxed<relationships_type> relationships; // on the heap: large, often unread
     std::optional<resource_links> links;
     json_object unknown; // top-level members beyond type/id/attributes/relationships/links
 

@@ -1,6 +1,7 @@
 // BackgroundAssetVersion (type "backgroundAssetVersions"): one uploaded version of a pack.
 #pragma once
 
+#include <ascpp/api/boxed.hpp>
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
@@ -59,7 +60,7 @@ struct background_asset_version {
     std::string type{resource_type};
     std::string id;
     std::optional<attributes_type> attributes;
-    std::optional<relationships_type> relationships;
+    boxed<relationships_type> relationships; // on the heap: large, often unread
     std::optional<resource_links> links;
     json_object unknown;
 

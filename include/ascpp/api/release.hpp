@@ -2,6 +2,7 @@
 // testers), external beta (TestFlight external testers) and App Store. Read-only in this API.
 #pragma once
 
+#include <ascpp/api/boxed.hpp>
 #include <ascpp/api/enums.hpp>
 #include <ascpp/api/json_api.hpp>
 
@@ -34,7 +35,7 @@ struct basic_release {
     std::string type{resource_type};
     std::string id;
     std::optional<attributes_type> attributes;
-    std::optional<relationships_type> relationships;
+    boxed<relationships_type> relationships; // on the heap: large, often unread
     std::optional<resource_links> links;
     json_object unknown;
 
