@@ -1,3 +1,4 @@
+#include "../detail/backoff.hpp"
 #include "query_encoding.hpp"
 
 #include <ascpp/api/client.hpp>
@@ -134,7 +135,7 @@ bool is_connection_failure_before_send(const boost::system::error_code& ec) {
 
 } // namespace
 
-struct client::impl {
+struct detail::client_state {
     asio::any_io_executor executor;
     client_config config;
     std::shared_ptr<http::client> http;
@@ -231,13 +232,9 @@ struct client::impl {
 
     std::chrono::milliseconds backoff(unsigned attempt) {
         const auto& p = config.retry;
-        double ceiling = static_cast<double>(p.initial_delay.count());
-        for (unsigned i = 1; i < attempt && ceiling < static_cast<double>(p.max_delay.count()); ++i)
-            ceiling *= p.multiplier;
-        ceiling = std::min(ceiling, static_cast<double>(p.max_delay.count()));
         std::lock_guard lock(mutex);
-        std::uniform_real_distribution<double> jitter(0.0, std::max(ceiling, 0.0));
-        return std::chrono::milliseconds(static_cast<std::int64_t>(jitter(rng)));
+        return ascpp::detail::backoff_delay({p.initial_delay, p.multiplier, p.max_delay}, attempt,
+                                            rng);
     }
 
     // One request per (window / limit) is what a rolling window frees on average.
@@ -492,7 +489,7 @@ client::client(asio::any_io_executor ex, client_config config)
     : client(ex, std::move(config), nullptr) {}
 
 client::client(asio::any_io_executor ex, client_config config, std::shared_ptr<http::client> http)
-    : impl_(std::make_shared<impl>()) {
+    : impl_(std::make_shared<detail::client_state>()) {
     auto& i = *impl_;
     i.executor = ex;
 
@@ -577,20 +574,23 @@ rate_limit_status client::rate_limit() const {
 
 // ---- paging ----
 
+namespace {
 template <class T>
-asio::awaitable<page<T>> client::fetch_page(const std::string& operation, const std::string& url) {
-    auto self = impl_;
+asio::awaitable<page<T>> fetch_page(std::shared_ptr<detail::client_state> self,
+                                    std::string operation, std::string url) {
     auto target = self->link_url(url);
-    auto r = co_await self->execute(operation, verb::get, std::move(target), std::nullopt);
-    co_return impl::decode<page<T>>(r);
+    auto r =
+        co_await self->execute(std::move(operation), verb::get, std::move(target), std::nullopt);
+    co_return detail::client_state::decode<page<T>>(r);
 }
+} // namespace
 
 template <class T>
 asio::awaitable<std::optional<page<T>>> pager<T>::next_page() {
     if (!next_url_)
         co_return std::nullopt;
     const std::string current = *next_url_;
-    auto p = co_await client_->template fetch_page<T>(operation_, current);
+    auto p = co_await fetch_page<T>(state_, operation_, current);
     ++pages_;
     total_ = p.total();
     // A server repeating the same link would loop forever; treat it as the end.
@@ -637,65 +637,200 @@ std::string list_url(const Impl& i, std::string_view path, const Query& q) {
 }
 } // namespace
 
+// The operations hold the client's state (a copy of impl_ in each frame), so one started
+// before the client was destroyed still finds everything it uses.
+namespace {
+namespace ops {
+asio::awaitable<page<background_asset>>
+list_background_assets(std::shared_ptr<detail::client_state> self, std::string app_id,
+                       background_assets_query q) {
+    auto url = list_url(*self, "/v1/apps/" + encode_segment(app_id) + "/backgroundAssets", q);
+    co_return co_await fetch_page<background_asset>(self, op_list_assets, url);
+}
+
+asio::awaitable<page<resource_identifier>>
+list_background_asset_ids(std::shared_ptr<detail::client_state> self, std::string app_id,
+                          linkages_query q) {
+    auto url = list_url(
+        *self, "/v1/apps/" + encode_segment(app_id) + "/relationships/backgroundAssets", q);
+    co_return co_await fetch_page<resource_identifier>(self, op_list_asset_ids, url);
+}
+
+asio::awaitable<document<background_asset>>
+create_background_asset(std::shared_ptr<detail::client_state> self,
+                        background_asset_create_request body) {
+    co_return co_await self->write_document<background_asset>(
+        op_create_asset, verb::post, self->make_url("/v1/backgroundAssets"), body);
+}
+
+asio::awaitable<document<background_asset>>
+get_background_asset(std::shared_ptr<detail::client_state> self, std::string id,
+                     background_asset_query q) {
+    auto url = self->make_url("/v1/backgroundAssets/" + encode_segment(id));
+    append_query(url, q);
+    co_return co_await self->get_document<background_asset>(op_get_asset, std::move(url));
+}
+
+asio::awaitable<document<background_asset>>
+update_background_asset(std::shared_ptr<detail::client_state> self,
+                        background_asset_update_request body) {
+    auto url = self->make_url("/v1/backgroundAssets/" + encode_segment(body.id));
+    co_return co_await self->write_document<background_asset>(op_update_asset, verb::patch,
+                                                              std::move(url), body);
+}
+
+asio::awaitable<page<background_asset_version>>
+list_background_asset_versions(std::shared_ptr<detail::client_state> self,
+                               std::string background_asset_id, background_asset_versions_query q) {
+    auto url = list_url(
+        *self, "/v1/backgroundAssets/" + encode_segment(background_asset_id) + "/versions", q);
+    co_return co_await fetch_page<background_asset_version>(self, op_list_versions, url);
+}
+
+asio::awaitable<page<resource_identifier>>
+list_background_asset_version_ids(std::shared_ptr<detail::client_state> self,
+                                  std::string background_asset_id, linkages_query q) {
+    auto url = list_url(*self,
+                        "/v1/backgroundAssets/" + encode_segment(background_asset_id) +
+                            "/relationships/versions",
+                        q);
+    co_return co_await fetch_page<resource_identifier>(self, op_list_version_ids, url);
+}
+
+asio::awaitable<document<background_asset_version>>
+create_background_asset_version(std::shared_ptr<detail::client_state> self,
+                                background_asset_version_create_request body) {
+    co_return co_await self->write_document<background_asset_version>(
+        op_create_version, verb::post, self->make_url("/v1/backgroundAssetVersions"), body);
+}
+
+asio::awaitable<document<background_asset_version>>
+get_background_asset_version(std::shared_ptr<detail::client_state> self, std::string id,
+                             background_asset_version_query q) {
+    auto url = self->make_url("/v1/backgroundAssetVersions/" + encode_segment(id));
+    append_query(url, q);
+    co_return co_await self->get_document<background_asset_version>(op_get_version, std::move(url));
+}
+
+asio::awaitable<page<background_asset_upload_file>>
+list_background_asset_upload_files(std::shared_ptr<detail::client_state> self,
+                                   std::string version_id, background_asset_upload_files_query q) {
+    auto url = list_url(*self,
+                        "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
+                            "/backgroundAssetUploadFiles",
+                        q);
+    co_return co_await fetch_page<background_asset_upload_file>(self, op_list_files, url);
+}
+
+asio::awaitable<page<resource_identifier>>
+list_background_asset_upload_file_ids(std::shared_ptr<detail::client_state> self,
+                                      std::string version_id, linkages_query q) {
+    auto url = list_url(*self,
+                        "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
+                            "/relationships/backgroundAssetUploadFiles",
+                        q);
+    co_return co_await fetch_page<resource_identifier>(self, op_list_file_ids, url);
+}
+
+asio::awaitable<document<background_asset_upload_file>>
+create_background_asset_upload_file(std::shared_ptr<detail::client_state> self,
+                                    background_asset_upload_file_create_request body) {
+    if (body.file_size < 1)
+        throw std::invalid_argument("file_size must be at least 1 byte");
+    co_return co_await self->write_document<background_asset_upload_file>(
+        op_create_file, verb::post, self->make_url("/v1/backgroundAssetUploadFiles"), body);
+}
+
+asio::awaitable<document<background_asset_upload_file>>
+get_background_asset_upload_file(std::shared_ptr<detail::client_state> self, std::string id,
+                                 background_asset_upload_file_query q) {
+    auto url = self->make_url("/v1/backgroundAssetUploadFiles/" + encode_segment(id));
+    append_query(url, q);
+    co_return co_await self->get_document<background_asset_upload_file>(op_get_file,
+                                                                        std::move(url));
+}
+
+asio::awaitable<document<background_asset_upload_file>>
+update_background_asset_upload_file(std::shared_ptr<detail::client_state> self,
+                                    background_asset_upload_file_update_request body) {
+    auto url = self->make_url("/v1/backgroundAssetUploadFiles/" + encode_segment(body.id));
+    co_return co_await self->write_document<background_asset_upload_file>(
+        op_update_file, verb::patch, std::move(url), body);
+}
+
+asio::awaitable<document<internal_beta_release>>
+get_internal_beta_release(std::shared_ptr<detail::client_state> self, std::string id,
+                          release_query q) {
+    auto url =
+        self->make_url("/v1/backgroundAssetVersionInternalBetaReleases/" + encode_segment(id));
+    append_query(url, q, internal_beta_release::resource_type);
+    co_return co_await self->get_document<internal_beta_release>(op_get_internal, std::move(url));
+}
+
+asio::awaitable<document<external_beta_release>>
+get_external_beta_release(std::shared_ptr<detail::client_state> self, std::string id,
+                          release_query q) {
+    auto url =
+        self->make_url("/v1/backgroundAssetVersionExternalBetaReleases/" + encode_segment(id));
+    append_query(url, q, external_beta_release::resource_type);
+    co_return co_await self->get_document<external_beta_release>(op_get_external, std::move(url));
+}
+
+asio::awaitable<document<app_store_release>>
+get_app_store_release(std::shared_ptr<detail::client_state> self, std::string id, release_query q) {
+    auto url = self->make_url("/v1/backgroundAssetVersionAppStoreReleases/" + encode_segment(id));
+    append_query(url, q, app_store_release::resource_type);
+    co_return co_await self->get_document<app_store_release>(op_get_app_store, std::move(url));
+}
+} // namespace ops
+} // namespace
+
 // 1
 asio::awaitable<page<background_asset>> client::list_background_assets(std::string app_id,
                                                                        background_assets_query q) {
-    auto url = list_url(*impl_, "/v1/apps/" + encode_segment(app_id) + "/backgroundAssets", q);
-    co_return co_await fetch_page<background_asset>(op_list_assets, url);
+    return ops::list_background_assets(impl_, std::move(app_id), std::move(q));
 }
 pager<background_asset> client::paginate_background_assets(std::string app_id,
                                                            background_assets_query q) {
-    return {*this, executor(), op_list_assets,
+    return {impl_, executor(), op_list_assets,
             list_url(*impl_, "/v1/apps/" + encode_segment(app_id) + "/backgroundAssets", q)};
 }
 // 2
 asio::awaitable<page<resource_identifier>> client::list_background_asset_ids(std::string app_id,
                                                                              linkages_query q) {
-    auto url = list_url(
-        *impl_, "/v1/apps/" + encode_segment(app_id) + "/relationships/backgroundAssets", q);
-    co_return co_await fetch_page<resource_identifier>(op_list_asset_ids, url);
+    return ops::list_background_asset_ids(impl_, std::move(app_id), std::move(q));
 }
 pager<resource_identifier> client::paginate_background_asset_ids(std::string app_id,
                                                                  linkages_query q) {
-    return {*this, executor(), op_list_asset_ids,
+    return {impl_, executor(), op_list_asset_ids,
             list_url(*impl_,
                      "/v1/apps/" + encode_segment(app_id) + "/relationships/backgroundAssets", q)};
 }
 // 3
 asio::awaitable<document<background_asset>>
 client::create_background_asset(background_asset_create_request body) {
-    auto self = impl_;
-    co_return co_await self->write_document<background_asset>(
-        op_create_asset, verb::post, self->make_url("/v1/backgroundAssets"), body);
+    return ops::create_background_asset(impl_, std::move(body));
 }
 // 4
 asio::awaitable<document<background_asset>> client::get_background_asset(std::string id,
                                                                          background_asset_query q) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssets/" + encode_segment(id));
-    append_query(url, q);
-    co_return co_await self->get_document<background_asset>(op_get_asset, std::move(url));
+    return ops::get_background_asset(impl_, std::move(id), std::move(q));
 }
 // 5
 asio::awaitable<document<background_asset>>
 client::update_background_asset(background_asset_update_request body) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssets/" + encode_segment(body.id));
-    co_return co_await self->write_document<background_asset>(op_update_asset, verb::patch,
-                                                              std::move(url), body);
+    return ops::update_background_asset(impl_, std::move(body));
 }
 // 6
 asio::awaitable<page<background_asset_version>>
 client::list_background_asset_versions(std::string background_asset_id,
                                        background_asset_versions_query q) {
-    auto url = list_url(
-        *impl_, "/v1/backgroundAssets/" + encode_segment(background_asset_id) + "/versions", q);
-    co_return co_await fetch_page<background_asset_version>(op_list_versions, url);
+    return ops::list_background_asset_versions(impl_, std::move(background_asset_id), std::move(q));
 }
 pager<background_asset_version>
 client::paginate_background_asset_versions(std::string background_asset_id,
                                            background_asset_versions_query q) {
-    return {*this, executor(), op_list_versions,
+    return {impl_, executor(), op_list_versions,
             list_url(*impl_,
                      "/v1/backgroundAssets/" + encode_segment(background_asset_id) + "/versions",
                      q)};
@@ -703,15 +838,12 @@ client::paginate_background_asset_versions(std::string background_asset_id,
 // 7
 asio::awaitable<page<resource_identifier>>
 client::list_background_asset_version_ids(std::string background_asset_id, linkages_query q) {
-    auto url = list_url(*impl_,
-                        "/v1/backgroundAssets/" + encode_segment(background_asset_id) +
-                            "/relationships/versions",
-                        q);
-    co_return co_await fetch_page<resource_identifier>(op_list_version_ids, url);
+    return ops::list_background_asset_version_ids(impl_, std::move(background_asset_id),
+                                                  std::move(q));
 }
 pager<resource_identifier>
 client::paginate_background_asset_version_ids(std::string background_asset_id, linkages_query q) {
-    return {*this, executor(), op_list_version_ids,
+    return {impl_, executor(), op_list_version_ids,
             list_url(*impl_,
                      "/v1/backgroundAssets/" + encode_segment(background_asset_id) +
                          "/relationships/versions",
@@ -720,32 +852,23 @@ client::paginate_background_asset_version_ids(std::string background_asset_id, l
 // 8
 asio::awaitable<document<background_asset_version>>
 client::create_background_asset_version(background_asset_version_create_request body) {
-    auto self = impl_;
-    co_return co_await self->write_document<background_asset_version>(
-        op_create_version, verb::post, self->make_url("/v1/backgroundAssetVersions"), body);
+    return ops::create_background_asset_version(impl_, std::move(body));
 }
 // 9
 asio::awaitable<document<background_asset_version>>
 client::get_background_asset_version(std::string id, background_asset_version_query q) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssetVersions/" + encode_segment(id));
-    append_query(url, q);
-    co_return co_await self->get_document<background_asset_version>(op_get_version, std::move(url));
+    return ops::get_background_asset_version(impl_, std::move(id), std::move(q));
 }
 // 10
 asio::awaitable<page<background_asset_upload_file>>
 client::list_background_asset_upload_files(std::string version_id,
                                            background_asset_upload_files_query q) {
-    auto url = list_url(*impl_,
-                        "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
-                            "/backgroundAssetUploadFiles",
-                        q);
-    co_return co_await fetch_page<background_asset_upload_file>(op_list_files, url);
+    return ops::list_background_asset_upload_files(impl_, std::move(version_id), std::move(q));
 }
 pager<background_asset_upload_file>
 client::paginate_background_asset_upload_files(std::string version_id,
                                                background_asset_upload_files_query q) {
-    return {*this, executor(), op_list_files,
+    return {impl_, executor(), op_list_files,
             list_url(*impl_,
                      "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
                          "/backgroundAssetUploadFiles",
@@ -754,15 +877,11 @@ client::paginate_background_asset_upload_files(std::string version_id,
 // 11
 asio::awaitable<page<resource_identifier>>
 client::list_background_asset_upload_file_ids(std::string version_id, linkages_query q) {
-    auto url = list_url(*impl_,
-                        "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
-                            "/relationships/backgroundAssetUploadFiles",
-                        q);
-    co_return co_await fetch_page<resource_identifier>(op_list_file_ids, url);
+    return ops::list_background_asset_upload_file_ids(impl_, std::move(version_id), std::move(q));
 }
 pager<resource_identifier> client::paginate_background_asset_upload_file_ids(std::string version_id,
                                                                              linkages_query q) {
-    return {*this, executor(), op_list_file_ids,
+    return {impl_, executor(), op_list_file_ids,
             list_url(*impl_,
                      "/v1/backgroundAssetVersions/" + encode_segment(version_id) +
                          "/relationships/backgroundAssetUploadFiles",
@@ -771,54 +890,32 @@ pager<resource_identifier> client::paginate_background_asset_upload_file_ids(std
 // 12
 asio::awaitable<document<background_asset_upload_file>>
 client::create_background_asset_upload_file(background_asset_upload_file_create_request body) {
-    if (body.file_size < 1)
-        throw std::invalid_argument("file_size must be at least 1 byte");
-    auto self = impl_;
-    co_return co_await self->write_document<background_asset_upload_file>(
-        op_create_file, verb::post, self->make_url("/v1/backgroundAssetUploadFiles"), body);
+    return ops::create_background_asset_upload_file(impl_, std::move(body));
 }
 // 13
 asio::awaitable<document<background_asset_upload_file>>
 client::get_background_asset_upload_file(std::string id, background_asset_upload_file_query q) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssetUploadFiles/" + encode_segment(id));
-    append_query(url, q);
-    co_return co_await self->get_document<background_asset_upload_file>(op_get_file,
-                                                                        std::move(url));
+    return ops::get_background_asset_upload_file(impl_, std::move(id), std::move(q));
 }
 // 14
 asio::awaitable<document<background_asset_upload_file>>
 client::update_background_asset_upload_file(background_asset_upload_file_update_request body) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssetUploadFiles/" + encode_segment(body.id));
-    co_return co_await self->write_document<background_asset_upload_file>(
-        op_update_file, verb::patch, std::move(url), body);
+    return ops::update_background_asset_upload_file(impl_, std::move(body));
 }
 // 15
 asio::awaitable<document<internal_beta_release>>
 client::get_internal_beta_release(std::string id, release_query q) {
-    auto self = impl_;
-    auto url =
-        self->make_url("/v1/backgroundAssetVersionInternalBetaReleases/" + encode_segment(id));
-    append_query(url, q, internal_beta_release::resource_type);
-    co_return co_await self->get_document<internal_beta_release>(op_get_internal, std::move(url));
+    return ops::get_internal_beta_release(impl_, std::move(id), std::move(q));
 }
 // 16
 asio::awaitable<document<external_beta_release>>
 client::get_external_beta_release(std::string id, release_query q) {
-    auto self = impl_;
-    auto url =
-        self->make_url("/v1/backgroundAssetVersionExternalBetaReleases/" + encode_segment(id));
-    append_query(url, q, external_beta_release::resource_type);
-    co_return co_await self->get_document<external_beta_release>(op_get_external, std::move(url));
+    return ops::get_external_beta_release(impl_, std::move(id), std::move(q));
 }
 // 17
 asio::awaitable<document<app_store_release>> client::get_app_store_release(std::string id,
                                                                            release_query q) {
-    auto self = impl_;
-    auto url = self->make_url("/v1/backgroundAssetVersionAppStoreReleases/" + encode_segment(id));
-    append_query(url, q, app_store_release::resource_type);
-    co_return co_await self->get_document<app_store_release>(op_get_app_store, std::move(url));
+    return ops::get_app_store_release(impl_, std::move(id), std::move(q));
 }
 
 } // namespace ascpp::api

@@ -18,7 +18,7 @@
 
 namespace ascpp::cli {
 
-std::string_view to_string(release_channel c) {
+std::string_view channel_name(release_channel c) {
     switch (c) {
     case release_channel::internal_beta:
         return "internal-beta";
@@ -424,7 +424,7 @@ std::variant<invocation, int> parse_command_line(int argc, const char* const* ar
             for (const auto& s : a.states)
                 if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
                     throw usage_error("--state: '" + s + "' is not a state of " +
-                                      std::string(to_string(a.channel)) + " releases");
+                                      std::string(channel_name(a.channel)) + " releases");
         }
         if (!fallback_text.empty()) {
             a.webhook_fallback_poll = parse_duration(fallback_text, "--webhook-fallback-poll");

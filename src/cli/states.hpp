@@ -3,41 +3,36 @@
 // lists only validate what a user types.
 #pragma once
 
+#include <ascpp/api/enums.hpp>
+#include <ascpp/workflow/state_watcher.hpp>
+
 #include <string_view>
 #include <vector>
 
 namespace ascpp::cli {
 
-enum class release_channel { internal_beta, external_beta, app_store };
-std::string_view to_string(release_channel c);
+// The library's channels; the command line spells them internal-beta, external-beta, app-store.
+using workflow::release_channel;
+std::string_view channel_name(release_channel c);
 
-// BackgroundAssetVersionState
-inline const std::vector<std::string_view> version_states{"AWAITING_UPLOAD", "PROCESSING", "FAILED",
-                                                          "COMPLETE"};
-// AppMediaAssetState.state
-inline const std::vector<std::string_view> upload_file_states{"AWAITING_UPLOAD", "UPLOAD_COMPLETE",
-                                                              "COMPLETE", "FAILED"};
-inline const std::vector<std::string_view> internal_beta_release_states{"READY_FOR_TESTING",
-                                                                        "SUPERSEDED"};
-// BackgroundAssetVersionExternalBetaReleaseState
-inline const std::vector<std::string_view> external_beta_release_states{
-    "READY_FOR_BETA_SUBMISSION", "WAITING_FOR_REVIEW", "IN_REVIEW", "REJECTED",
-    "PROCESSING_FOR_TESTING",    "READY_FOR_TESTING",  "SUPERSEDED"};
-// BackgroundAssetVersionAppStoreReleaseState
-inline const std::vector<std::string_view> app_store_release_states{"PREPARE_FOR_SUBMISSION",
-                                                                    "READY_FOR_REVIEW",
-                                                                    "WAITING_FOR_REVIEW",
-                                                                    "IN_REVIEW",
-                                                                    "ACCEPTED",
-                                                                    "REJECTED",
-                                                                    "PROCESSING_FOR_DISTRIBUTION",
-                                                                    "READY_FOR_DISTRIBUTION",
-                                                                    "SUPERSEDED"};
+template <class Enum>
+std::vector<std::string_view> known(const Enum& values) {
+    return {values.begin(), values.end()};
+}
+
+inline const std::vector<std::string_view> version_states =
+    known(api::background_asset_version_state::known_values);
+inline const std::vector<std::string_view> upload_file_states =
+    known(api::delivery_state::known_values);
+inline const std::vector<std::string_view> internal_beta_release_states =
+    known(api::internal_beta_release_state::known_values);
+inline const std::vector<std::string_view> external_beta_release_states =
+    known(api::external_beta_release_state::known_values);
+inline const std::vector<std::string_view> app_store_release_states =
+    known(api::app_store_release_state::known_values);
 // Every release state of any channel (validated per channel once the channel is known).
-inline const std::vector<std::string_view> all_release_states{
-    "READY_FOR_TESTING", "SUPERSEDED", "READY_FOR_BETA_SUBMISSION",   "WAITING_FOR_REVIEW",
-    "IN_REVIEW",         "REJECTED",   "PROCESSING_FOR_TESTING",      "PREPARE_FOR_SUBMISSION",
-    "READY_FOR_REVIEW",  "ACCEPTED",   "PROCESSING_FOR_DISTRIBUTION", "READY_FOR_DISTRIBUTION"};
+inline const std::vector<std::string_view> all_release_states =
+    known(api::release_state::known_values);
 
 inline const std::vector<std::string_view>& release_states(release_channel c) {
     switch (c) {
@@ -52,7 +47,8 @@ inline const std::vector<std::string_view>& release_states(release_channel c) {
 
 // The state a release must reach to be usable by that audience.
 inline std::string_view release_ready_state(release_channel c) {
-    return c == release_channel::app_store ? "READY_FOR_DISTRIBUTION" : "READY_FOR_TESTING";
+    return c == release_channel::app_store ? api::app_store_release_state::ready_for_distribution
+                                           : api::internal_beta_release_state::ready_for_testing;
 }
 
 } // namespace ascpp::cli

@@ -117,28 +117,6 @@ asio::awaitable<void> upload_command(context& ctx) {
     print_upload(ctx.out, result);
 }
 
-workflow::release_channel to_workflow(release_channel c) {
-    switch (c) {
-    case release_channel::external_beta:
-        return workflow::release_channel::external_beta;
-    case release_channel::app_store:
-        return workflow::release_channel::app_store;
-    default:
-        return workflow::release_channel::internal_beta;
-    }
-}
-
-release_channel from_workflow(workflow::release_channel c) {
-    switch (c) {
-    case workflow::release_channel::external_beta:
-        return release_channel::external_beta;
-    case workflow::release_channel::app_store:
-        return release_channel::app_store;
-    default:
-        return release_channel::internal_beta;
-    }
-}
-
 // Polls start quick (the service often processes a pack in seconds) and back off to spare the
 // hourly request budget.
 workflow::poll_policy cli_poll_policy() {
@@ -195,8 +173,7 @@ std::string details_text(const std::optional<api::state_details>& d) {
 json::value release_json(const std::optional<workflow::release_status>& r) {
     if (!r)
         return nullptr;
-    return json::object{
-        {"channel", to_string(from_workflow(r->channel))}, {"id", r->id}, {"state", r->state}};
+    return json::object{{"channel", channel_name(r->channel)}, {"id", r->id}, {"state", r->state}};
 }
 
 json::value string_or_null(const std::string& s) {
@@ -268,8 +245,8 @@ void print_publish_table(std::ostream& out, const workflow::publish_result& r) {
     for (const auto& s : r.skipped_files)
         t.add_row({"upload file", "-", s + ": already uploaded"});
     if (r.release)
-        t.add_row({std::string(to_string(from_workflow(r.release->channel))) + " release",
-                   r.release->id, r.release->state});
+        t.add_row({std::string(channel_name(r.release->channel)) + " release", r.release->id,
+                   r.release->state});
     t.print(out);
     out << "Done in " << format_duration(r.duration) << " (upload "
         << format_duration(r.upload_duration) << ", processing "
@@ -293,7 +270,7 @@ asio::awaitable<void> publish_command(context& ctx) {
     options.wait_for_processing = a.wait;
     if (a.until) {
         workflow::release_target target;
-        target.channel = to_workflow(*a.until);
+        target.channel = *a.until;
         options.release = target;
     }
     options.watch.poll = cli_poll_policy();

@@ -205,7 +205,7 @@ asio::awaitable<void> run_wait_command(context& ctx) {
         break;
     }
     case command::wait_release: {
-        auto what = std::string(to_string(a.channel)) + " release " + a.id;
+        auto what = std::string(channel_name(a.channel)) + " release " + a.id;
         switch (a.channel) {
         case release_channel::internal_beta:
             result = co_await poll(

@@ -1,11 +1,15 @@
 // The pools: one per origin, bounded per origin and overall, with a FIFO of waiting requests,
 // idle eviction, and the one safe retry. Pool state is guarded by one mutex with short critical
-// sections; no I/O happens under it (except a non-blocking peek).
+// sections; nothing waits under it and no I/O happens under it (except a non-blocking peek). The
+// decisions themselves are plain functions (pool_grant.hpp). A mutex, not a strand: a request
+// would hop onto a pool strand and back twice, 640-860 ns a time against 50-75 ns for the lock
+// (micro benchmark, 2 io threads, 8 coroutines, -O2, 2026-12-01, busy machine).
 //
 // Idle connections are evicted when a request looks for a connection, not by a timer: an idle
 // pool then holds no pending operation, so the user's io_context::run() returns as soon as the
 // last request ends, however long idle_timeout is.
 #include "connection.hpp"
+#include "pool_grant.hpp"
 #include "proxy.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -38,11 +42,7 @@ using detail::origin;
 
 namespace {
 
-// What a request is granted by the pool: an idle connection to reuse, or (null) the right to
-// open a new one, already counted against the bounds.
-struct grant {
-    std::unique_ptr<connection> conn;
-};
+using grant = detail::pool_grant<connection>;
 
 struct waiter {
     waiter(const asio::any_io_executor& ex, std::string key, bool fresh)
@@ -51,11 +51,6 @@ struct waiter {
     std::string key;
     bool fresh;
     std::optional<grant> granted;
-};
-
-struct origin_pool {
-    std::vector<std::unique_ptr<connection>> idle; // most recently used last
-    std::size_t open = 0;                          // idle + in use + being opened
 };
 
 using closing = std::vector<std::unique_ptr<connection>>;
@@ -177,28 +172,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
     asio::ssl::context tls_context;
     detail::stats_recorder stats;
 
-    std::mutex mutex;
-    std::map<std::string, origin_pool> pools;
-    std::size_t total_open = 0;
-    std::size_t peak_open = 0; // the most connections open at once (opening ones included)
+    std::mutex mutex; // guards pool, waiters and closed; held briefly, never across a wait
+    detail::pool_state<connection> pool;
     std::list<std::shared_ptr<waiter>> waiters;
     bool closed = false;
 
     // --- pool bookkeeping; every *_locked function needs `mutex` held -------------------------
 
     void evict_expired_locked(clock::time_point now, closing& out) {
-        for (auto& [key, pool] : pools) {
-            auto& idle = pool.idle;
-            auto keep = std::stable_partition(idle.begin(), idle.end(), [&](const auto& c) {
-                return now - c->idle_since < options.idle_timeout;
-            });
-            for (auto it = keep; it != idle.end(); ++it)
-                out.push_back(std::move(*it));
-            const auto evicted = static_cast<std::size_t>(idle.end() - keep);
-            idle.erase(keep, idle.end());
-            pool.open -= evicted;
-            total_open -= evicted;
-        }
+        detail::evict_idle(
+            pool, [&](const connection& c) { return now - c.idle_since >= options.idle_timeout; },
+            out);
     }
 
     bool has_waiters_locked(const std::string& key) const {
@@ -207,46 +191,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
     }
 
     std::optional<grant> take_locked(const std::string& key, bool fresh, closing& out) {
-        auto& pool = pools[key];
-        while (!pool.idle.empty()) {
-            auto c = std::move(pool.idle.back());
-            pool.idle.pop_back();
-            if (fresh) {
-                // The retry wants a new connection: this idle one gives up its place.
-                out.push_back(std::move(c));
-                return grant{};
-            }
-            if (c->looks_reusable())
-                return grant{std::move(c)};
-            // The server closed it while idle: drop it and look further.
-            out.push_back(std::move(c));
-            --pool.open;
-            --total_open;
-        }
-        if (pool.open >= options.max_connections_per_origin)
-            return std::nullopt;
-        if (total_open < options.max_connections_total) {
-            ++pool.open;
-            ++total_open;
-            peak_open = std::max(peak_open, total_open);
-            return grant{};
-        }
-        // Full overall: the oldest idle connection of another origin makes room, unless that
-        // origin has requests waiting for it. Taking it anyway would make two busy origins close
-        // and reopen each other's connections; an origin with nothing open may always take one,
-        // so none starves.
-        for (auto& [other_key, other] : pools) {
-            if (&other == &pool || other.idle.empty())
-                continue;
-            if (pool.open > 0 && has_waiters_locked(other_key))
-                continue;
-            out.push_back(std::move(other.idle.front()));
-            other.idle.erase(other.idle.begin());
-            --other.open;
-            ++pool.open;
-            return grant{};
-        }
-        return std::nullopt;
+        return detail::grant_connection(
+            pool, key, fresh, {options.max_connections_per_origin, options.max_connections_total},
+            [](connection& c) { return c.looks_reusable(); },
+            [&](const std::string& k) { return has_waiters_locked(k); }, out);
     }
 
     // Serves waiting requests in arrival order with whatever the pool can give now.
@@ -268,15 +216,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
         closing out;
         {
             std::lock_guard lock(mutex);
-            auto& pool = pools[where.key];
-            if (reusable && !closed) {
+            const bool keep = reusable && !closed;
+            if (keep)
                 c->idle_since = clock::now();
-                pool.idle.push_back(std::move(c));
-            } else {
-                out.push_back(std::move(c));
-                --pool.open;
-                --total_open;
-            }
+            detail::give_back_connection(pool, where.key, std::move(c), keep, out);
             evict_expired_locked(clock::now(), out);
             dispatch_locked(out);
         }
@@ -292,9 +235,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         closing out;
         {
             std::lock_guard lock(mutex);
-            auto& pool = pools[where.key];
-            --pool.open;
-            --total_open;
+            detail::release_slot(pool, where.key);
             dispatch_locked(out);
         }
         close_all(out);
@@ -306,13 +247,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
             std::lock_guard lock(mutex);
             if (shutting_down)
                 closed = true;
-            for (auto& [key, pool] : pools) {
-                for (auto& c : pool.idle)
-                    out.push_back(std::move(c));
-                pool.open -= pool.idle.size();
-                total_open -= pool.idle.size();
-                pool.idle.clear();
-            }
+            detail::evict_idle(
+                pool, [](const connection&) { return true; }, out);
             dispatch_locked(out);
         }
         close_all(out);
@@ -480,8 +416,8 @@ asio::awaitable<response> client::send(request req) {
 client_stats client::stats() const {
     auto s = impl_->stats.snapshot();
     std::lock_guard lock(impl_->mutex);
-    s.connections_open = impl_->total_open;
-    s.connections_open_peak = impl_->peak_open;
+    s.connections_open = impl_->pool.total_open;
+    s.connections_open_peak = impl_->pool.peak_open;
     return s;
 }
 

@@ -107,8 +107,8 @@ file_comparison compare_file(std::string_view type,
 
 std::vector<std::string> default_release_states(release_channel c) {
     if (c == release_channel::app_store)
-        return {std::string(api::app_store_release_state::ready_for_distribution)};
-    return {"READY_FOR_TESTING"};
+        return {std::string(api::release_state::ready_for_distribution)};
+    return {std::string(api::release_state::ready_for_testing)};
 }
 
 struct publisher {
@@ -535,7 +535,9 @@ struct publisher {
             co_return;
         }
         if (opts.release) {
-            std::vector<std::string> states = opts.release->states;
+            std::vector<std::string> states;
+            for (const auto& state : opts.release->states)
+                states.push_back(state.str());
             if (states.empty())
                 states = default_release_states(opts.release->channel);
             result.release = co_await watcher->wait_for_release(version_id, opts.release->channel,

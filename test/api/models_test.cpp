@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 static bool init_tests() {
@@ -537,4 +538,42 @@ BOOST_AUTO_TEST_CASE(rate_limit_header_parsing) {
     BOOST_TEST(!api::parse_rate_limit(""));
     BOOST_TEST(!api::parse_rate_limit(";;;"));
     BOOST_TEST(!api::parse_rate_limit("nonsense"));
+}
+
+// The spec's release state enums (read from the OpenAPI document itself), against the constants.
+BOOST_AUTO_TEST_CASE(release_state_enums_are_the_specs) {
+    const char* src = std::getenv("ASCPP_SOURCE_DIR");
+    BOOST_REQUIRE(src);
+    std::ifstream in(std::filesystem::path(src) / "spec" / "background-assets.openapi.json");
+    BOOST_REQUIRE(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const auto schemas = json::parse(ss.str()).at("components").at("schemas").as_object();
+    auto values = [](const json::value& e) {
+        std::set<std::string> out;
+        for (const auto& v : e.as_array())
+            out.insert(std::string(v.as_string()));
+        return out;
+    };
+    auto known = [](const auto& array) {
+        return std::set<std::string>(array.begin(), array.end());
+    };
+    const auto internal = values(schemas.at("BackgroundAssetVersionInternalBetaRelease")
+                                     .at("properties")
+                                     .at("attributes")
+                                     .at("properties")
+                                     .at("state")
+                                     .at("enum"));
+    const auto external =
+        values(schemas.at("BackgroundAssetVersionExternalBetaReleaseState").at("enum"));
+    const auto app_store =
+        values(schemas.at("BackgroundAssetVersionAppStoreReleaseState").at("enum"));
+    BOOST_TEST((known(api::internal_beta_release_state::known_values) == internal));
+    BOOST_TEST((known(api::external_beta_release_state::known_values) == external));
+    BOOST_TEST((known(api::app_store_release_state::known_values) == app_store));
+    std::set<std::string> any = internal;
+    any.insert(external.begin(), external.end());
+    any.insert(app_store.begin(), app_store.end());
+    BOOST_TEST((known(api::release_state::known_values) == any));
+    BOOST_TEST(api::release_state::known_values.size() == any.size()); // no value twice
 }

@@ -6,8 +6,12 @@
 //
 // The client signs and attaches the bearer token only to requests for the configured API origin;
 // the underlying http::client (http()) is shared with the upload layer, whose part PUTs go out
-// without it. Safe to use from several threads of one io_context. It must outlive every
-// operation and pager it started.
+// without it. Safe to use from several threads of one io_context.
+//
+// Operations and pagers hold what they use (the client's state, the transport, the token
+// provider), so the client may be destroyed while they are under way: they run to their end as
+// if it still existed. Destroying it cancels nothing; to stop them, use the completion token's
+// cancellation slot or stop the io_context.
 #pragma once
 
 #include <ascpp/api/document.hpp>
@@ -456,13 +460,8 @@ public:
     rate_limit_status rate_limit() const;
 
 private:
-    template <class T>
-    friend class pager;
-    template <class T>
-    asio::awaitable<page<T>> fetch_page(const std::string& operation, const std::string& url);
-
-    struct impl;
-    std::shared_ptr<impl> impl_;
+    // Shared with every operation and pager this client starts: each holds a copy.
+    std::shared_ptr<detail::client_state> impl_;
 };
 
 } // namespace ascpp::api

@@ -80,6 +80,30 @@ struct app_store_release_state : string_enum<app_store_release_state> {
                                                                      superseded};
 };
 
+// The state of a release in any channel: every value of the three spec enums above
+// (BackgroundAssetVersionInternalBetaRelease.state, ...ExternalBetaReleaseState,
+// ...AppStoreReleaseState), for targets that name a state before the channel is chosen. Which
+// values a channel can reach is its own state type's known_values.
+struct release_state : string_enum<release_state> {
+    using string_enum::string_enum;
+    static constexpr std::string_view ready_for_testing = "READY_FOR_TESTING";
+    static constexpr std::string_view superseded = "SUPERSEDED";
+    static constexpr std::string_view ready_for_beta_submission = "READY_FOR_BETA_SUBMISSION";
+    static constexpr std::string_view waiting_for_review = "WAITING_FOR_REVIEW";
+    static constexpr std::string_view in_review = "IN_REVIEW";
+    static constexpr std::string_view rejected = "REJECTED";
+    static constexpr std::string_view processing_for_testing = "PROCESSING_FOR_TESTING";
+    static constexpr std::string_view prepare_for_submission = "PREPARE_FOR_SUBMISSION";
+    static constexpr std::string_view ready_for_review = "READY_FOR_REVIEW";
+    static constexpr std::string_view accepted = "ACCEPTED";
+    static constexpr std::string_view processing_for_distribution = "PROCESSING_FOR_DISTRIBUTION";
+    static constexpr std::string_view ready_for_distribution = "READY_FOR_DISTRIBUTION";
+    static constexpr std::array<std::string_view, 12> known_values = {
+        ready_for_testing, superseded, ready_for_beta_submission,   waiting_for_review,
+        in_review,         rejected,   processing_for_testing,      prepare_for_submission,
+        ready_for_review,  accepted,   processing_for_distribution, ready_for_distribution};
+};
+
 // BackgroundAssetUploadFile.attributes.assetType.
 struct asset_type : string_enum<asset_type> {
     using string_enum::string_enum;

@@ -8,7 +8,8 @@
 //
 // Stopping is just not asking for the next page. A `next` link whose origin differs from the
 // API's is refused with decode_error (the token must never go elsewhere). One pager is one
-// sequence: do not call next_page concurrently on the same pager. The client must outlive it.
+// sequence: do not call next_page concurrently on the same pager. A pager holds the client's
+// state, so it keeps working after the client that made it is destroyed.
 #pragma once
 
 #include <ascpp/api/document.hpp>
@@ -19,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +29,9 @@
 namespace ascpp::api {
 
 class client;
+namespace detail {
+struct client_state; // what api::client and its operations share (src/api/client.cpp)
+} // namespace detail
 
 template <class T>
 class pager {
@@ -83,11 +88,12 @@ public:
 
 private:
     friend class client;
-    pager(client& c, asio::any_io_executor ex, std::string operation, std::string first_url)
-        : client_(&c), executor_(std::move(ex)), operation_(std::move(operation)),
+    pager(std::shared_ptr<detail::client_state> state, asio::any_io_executor ex,
+          std::string operation, std::string first_url)
+        : state_(std::move(state)), executor_(std::move(ex)), operation_(std::move(operation)),
           next_url_(std::move(first_url)) {}
 
-    client* client_;
+    std::shared_ptr<detail::client_state> state_;
     asio::any_io_executor executor_;
     std::string operation_;
     std::optional<std::string> next_url_;

@@ -6,9 +6,9 @@
 
 namespace ascpp::api {
 
-// Capped exponential backoff with full jitter: attempt n (1-based) waits a uniformly random
-// time in [0, min(max_delay, initial_delay * multiplier^(n-1))], or Retry-After when the server
-// sent one (capped by max_retry_after).
+// Capped exponential backoff with jitter, the same as the upload engine's: retry n (1-based)
+// waits half of min(max_delay, initial_delay * multiplier^(n-1)) plus a uniformly random part of
+// the other half, or Retry-After when the server sent one (capped by max_retry_after).
 //
 // What is retried:
 //  - GET and PATCH (idempotent here: PATCH sets attributes to given values) on 408, 5xx, 429

@@ -1,4 +1,5 @@
-// Per-part retry policy of the upload engine: capped exponential backoff with jitter.
+// The upload engine's waits between sends of a part: the library's one backoff
+// (src/detail/backoff.hpp, shared with api::retry_policy) with retry_options' numbers.
 #pragma once
 
 #include <ascpp/upload/retry_options.hpp>

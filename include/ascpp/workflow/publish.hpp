@@ -58,7 +58,7 @@ struct release_target {
     release_channel channel = release_channel::internal_beta;
     // Empty: the channel's usual goal (READY_FOR_TESTING for the betas, READY_FOR_DISTRIBUTION
     // for the App Store).
-    std::vector<std::string> states;
+    std::vector<api::release_state> states;
 };
 
 struct publish_options {
