@@ -290,14 +290,20 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         bool early_model = false;
     };
 
-    state(api::client& c, watcher_options o) : client(c), options(o), rng(std::random_device{}()) {
+    state(api::client& c, watcher_options o)
+        : client(c), executor(c.executor()), options(o), rng(std::random_device{}()) {
         const auto& p = options.processing;
         has_estimate =
             p.prior_base.has_value() ||
             (p.prior_at_apple && c.api_origin() == "https://api.appstoreconnect.apple.com");
     }
 
+    // Used only under `mutex` and while the watcher is not `closed`: the client may be destroyed
+    // right after the watcher, while this state lives on in the watches and requests under way
+    // (an operation, once made, holds the client's state of its own).
     api::client& client;
+    asio::any_io_executor executor;
+    bool closed = false;
     watcher_options options;
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<entry>, std::less<>> entries;
@@ -321,7 +327,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::lock_guard lock(mutex);
         auto& slot = entries[key];
         if (!slot) {
-            slot = std::make_shared<entry>(key, client.executor());
+            slot = std::make_shared<entry>(key, executor);
             slot->listing = !version_id.empty();
             slot->kind = kind;
             slot->id = id;
@@ -372,8 +378,28 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             entries.erase(it);
     }
 
-    double budget_factor() const {
-        auto status = client.rate_limit();
+    // Locks `mutex` for making a client operation; a destroyed watcher makes none.
+    std::unique_lock<std::mutex> lock_client() {
+        std::unique_lock lock(mutex);
+        if (closed)
+            throw boost::system::system_error(asio::error::operation_aborted,
+                                              "the state_watcher was destroyed");
+        return lock;
+    }
+
+    void close() {
+        std::lock_guard lock(mutex);
+        closed = true;
+    }
+
+    double budget_factor() {
+        api::rate_limit_status status;
+        {
+            std::lock_guard lock(mutex);
+            if (closed)
+                return 1.0;
+            status = client.rate_limit();
+        }
         if (!status.last || !status.last->hour_limit || !status.last->hour_remaining ||
             *status.last->hour_limit <= 0)
             return 1.0;
@@ -579,7 +605,10 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         q.limit = 200;
 
         snapshot out;
-        auto pages = client.paginate_background_asset_versions(pack_id, std::move(q));
+        auto pages = [&] {
+            auto lock = lock_client();
+            return client.paginate_background_asset_versions(pack_id, std::move(q));
+        }();
         std::size_t found = 0;
         // Newest first: the watched versions are nearly always on the first page.
         for (int n = 0; n < 50 && found < watched.size(); ++n) {
@@ -613,7 +642,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         count_request(counter);
         switch (e.kind) {
         case watch_kind::upload_file: {
-            auto doc = co_await client.get_background_asset_upload_file(e.id);
+            asio::awaitable<api::document<api::background_asset_upload_file>> op;
+            {
+                auto lock = lock_client();
+                op = client.get_background_asset_upload_file(e.id);
+            }
+            auto doc = co_await std::move(op);
             observation o;
             if (doc.data.attributes && doc.data.attributes->asset_delivery_state) {
                 const auto& d = *doc.data.attributes->asset_delivery_state;
@@ -641,7 +675,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 q.fields_external_beta_releases = {"state"};
             if (e.channels[2])
                 q.fields_app_store_releases = {"state"};
-            auto doc = co_await client.get_background_asset_version(e.id, std::move(q));
+            asio::awaitable<api::document<api::background_asset_version>> op;
+            {
+                auto lock = lock_client();
+                op = client.get_background_asset_version(e.id, std::move(q));
+            }
+            auto doc = co_await std::move(op);
             out.emplace(e.id, observe_version(doc.data, doc.included));
             break;
         }
@@ -651,15 +690,30 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             r.channel = e.channel;
             r.id = e.id;
             if (e.channel == release_channel::internal_beta) {
-                auto doc = co_await client.get_internal_beta_release(e.id);
+                asio::awaitable<api::document<api::internal_beta_release>> op;
+                {
+                    auto lock = lock_client();
+                    op = client.get_internal_beta_release(e.id);
+                }
+                auto doc = co_await std::move(op);
                 if (doc.data.attributes && doc.data.attributes->state)
                     r.state = doc.data.attributes->state->str();
             } else if (e.channel == release_channel::external_beta) {
-                auto doc = co_await client.get_external_beta_release(e.id);
+                asio::awaitable<api::document<api::external_beta_release>> op;
+                {
+                    auto lock = lock_client();
+                    op = client.get_external_beta_release(e.id);
+                }
+                auto doc = co_await std::move(op);
                 if (doc.data.attributes && doc.data.attributes->state)
                     r.state = doc.data.attributes->state->str();
             } else {
-                auto doc = co_await client.get_app_store_release(e.id);
+                asio::awaitable<api::document<api::app_store_release>> op;
+                {
+                    auto lock = lock_client();
+                    op = client.get_app_store_release(e.id);
+                }
+                auto doc = co_await std::move(op);
                 if (doc.data.attributes && doc.data.attributes->state)
                     r.state = doc.data.attributes->state->str();
             }
@@ -755,7 +809,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 }
             }
             if (start)
-                asio::co_spawn(client.executor(), run_fetch(shared_from_this(), r.e, counter),
+                asio::co_spawn(executor, run_fetch(shared_from_this(), r.e, counter),
                                asio::detached);
             auto done = [&e, seen] { return e.fetches_done.load() > seen; };
             if (deadline == clock::time_point::max()) {
@@ -1176,7 +1230,9 @@ release_status release_in(observation& o, const state_watcher::state::watch_spec
 state_watcher::state_watcher(api::client& client, watcher_options options)
     : state_(std::make_shared<state>(client, options)) {}
 
-state_watcher::~state_watcher() = default;
+state_watcher::~state_watcher() {
+    state_->close();
+}
 
 asio::any_io_executor state_watcher::executor() const {
     return state_->client.executor();

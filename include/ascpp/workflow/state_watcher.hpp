@@ -195,6 +195,11 @@ private:
     std::optional<api::state_details> details_;
 };
 
+// Lifetime: `client` must outlive the watcher, not its watches. Destroying the watcher makes
+// it start no more requests: a request under way finishes (it holds the client's state of its
+// own, so the client may be destroyed right after the watcher), and each watch still waiting
+// ends with operation_aborted at its next look. Destroy both on a thread of the io_context or
+// while it does not run.
 class state_watcher {
 public:
     explicit state_watcher(api::client& client, watcher_options options = watcher_options());
