@@ -157,10 +157,10 @@ asio::awaitable<void> run_blocking(std::function<void()> work) {
 
 file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,
                                hash_algorithm algorithm, std::uint64_t max_lead,
-                               std::size_t block_size)
+                               std::size_t block_size, std::shared_ptr<read_shelf> shelf)
     : path_(std::move(path)), size_(size), algorithm_(algorithm),
       max_lead_(std::max<std::uint64_t>(max_lead, block_size)), block_size_(block_size),
-      wake_(hashing_executor()) {}
+      shelf_(std::move(shelf)), wake_(hashing_executor()) {}
 
 bool file_hash_pass::may_read_at(std::uint64_t pos) const noexcept {
     return pos < frontier_.load() + max_lead_;
@@ -182,18 +182,42 @@ asio::awaitable<digest> file_hash_pass::run() {
     std::uint64_t pos = 0;
     auto ex = co_await asio::this_coro::executor;
     while (pos < size_) {
+        std::uint64_t read_until = size_;
+        if (shelf_) {
+            auto step = shelf_->next(pos);
+            if (step.buffer) {
+                h.update(step.bytes);
+                pos += step.bytes.size();
+                position_.store(pos);
+                step.buffer.reset(); // back to the free list before the pass yields
+                co_await asio::post(ex, asio::use_awaitable);
+                continue;
+            }
+            if (step.wait) {
+                // The part hasher is reading these bytes: they come off the shelf.
+                // Trivial captures only: GCC 12 destroys a lambda temporary's captures in a
+                // co_await expression twice.
+                read_shelf* shelf = shelf_.get();
+                co_await shelf->arrivals().async_wait_unless(
+                    [shelf, pos] { return shelf->ready(pos); }, asio::use_awaitable);
+                continue;
+            }
+            if (step.read_until)
+                read_until = std::min(read_until, step.read_until);
+        }
         if (!may_read_at(pos)) {
             // Too far ahead of the sends: park until the frontier moves (or cancellation).
             co_await wake_.async_wait_unless([this, pos] { return may_read_at(pos); },
                                              asio::use_awaitable);
             continue;
         }
-        std::uint64_t limit = std::min(size_, frontier_.load() + max_lead_);
+        std::uint64_t limit = std::min(read_until, frontier_.load() + max_lead_);
         std::size_t want =
             static_cast<std::size_t>(std::min<std::uint64_t>(block_size_, limit - pos));
         std::span<unsigned char> block(buffer.data(), want);
         file.read_at(block, pos);
         h.update(std::span<const unsigned char>(block));
+        read_ += want;
         pos += want;
         position_.store(pos);
         // Let the other passes on the pool have a turn between blocks (and notice cancellation).
