@@ -4,10 +4,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <new>
 
 namespace ascpp::upload::detail {
 
 namespace {
+
+// Cache-line aligned: the kernel copies a file into a buffer 16 bytes off a cache line (where
+// malloc puts large blocks) 3x slower than into an aligned one (0.55 against 0.17 CPU s/GiB from
+// tmpfs here, 2026-12-01).
+constexpr std::align_val_t chunk_alignment{64};
 
 // A few idle buffers, so the part hasher replacing a kept chunk's buffer does not allocate.
 constexpr std::size_t free_buffers_max = 16;
@@ -40,7 +46,7 @@ void chunk_buffer_free::operator()(unsigned char* p) const noexcept {
             return;
         }
     }
-    delete[] p;
+    ::operator delete[](p, chunk_alignment);
 }
 
 chunk_buffer make_chunk_buffer() {
@@ -53,7 +59,8 @@ chunk_buffer make_chunk_buffer() {
             return chunk_buffer(p);
         }
     }
-    return chunk_buffer(new unsigned char[chunk_bytes]);
+    return chunk_buffer(
+        static_cast<unsigned char*>(::operator new[](chunk_bytes, chunk_alignment)));
 }
 
 read_shelf::read_shelf(const std::vector<range>& parts) : arrivals_(hashing_executor()) {
