@@ -565,6 +565,22 @@ BOOST_AUTO_TEST_CASE(parts_out_of_order_feed_the_file_checksum_exactly) {
     BOOST_TEST(r.taken == data.size());
 }
 
+BOOST_AUTO_TEST_CASE(chunks_over_the_budget_are_read_by_the_pass) {
+    // Eight parts of 6 MiB hashed side by side: the seven the pass does not need first are more
+    // than shelf_budget, so some chunks are not kept and the pass reads those bytes itself.
+    const std::uint64_t part = 6 * 1024 * 1024;
+    static_assert(7 * 6 * 1024 * 1024 > up::detail::shelf_budget);
+    auto data = pseudo_random_bytes(8 * part, 26);
+    auto path = temp_file("shelf-budget.bin", data);
+    auto r = hash_with_shelf(data, path, part, {0, 1, 2, 3, 4, 5, 6, 7});
+    BOOST_TEST(r.file == up::sha256_of(data));
+    BOOST_TEST(r.parts == expected_part_md5s(data, part), boost::test_tools::per_element());
+    // Every byte hashed once: off the shelf or read by the pass.
+    BOOST_TEST(r.pass_read + r.taken == data.size());
+    BOOST_TEST_MESSAGE("pass read " << r.pass_read << " of " << data.size());
+    std::filesystem::remove(path);
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_part_is_read_by_the_pass_itself) {
     const std::uint64_t part = 1024 * 1024;
     auto data = pseudo_random_bytes(5 * part + 17, 22);
