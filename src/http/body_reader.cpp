@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -54,8 +55,8 @@ struct body_reader::state {
     void read_exactly(std::uint64_t at, std::size_t into, std::size_t size) {
         std::size_t got = 0;
         while (got < size) {
-            ssize_t n = ::pread(fd, bytes.data() + into + got, size - got,
-                                static_cast<off_t>(offset + at + got));
+            ssize_t n =
+                ::pread(fd, data + into + got, size - got, static_cast<off_t>(offset + at + got));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
@@ -71,7 +72,12 @@ struct body_reader::state {
     int fd = -1;             // a duplicate: the request may close its own while a read runs
     std::string display;
     std::uint64_t offset = 0, length = 0;
-    std::vector<unsigned char> bytes;
+    // The chunk buffer, `size` bytes from `data`: 64-byte aligned inside `storage`. The kernel
+    // copies a file into a buffer 16 bytes off a cache line 3x slower than into an aligned one
+    // (0.55 against 0.17 CPU s/GiB from tmpfs here, 2026-12-01), and malloc's large blocks are.
+    std::vector<unsigned char> storage;
+    unsigned char* data = nullptr;
+    std::size_t size = 0;
     // Set on `executor` when a read on the pool completes.
     bool pool_done = false;
     std::exception_ptr pool_failure;
@@ -86,7 +92,9 @@ body_reader::body_reader(const file_source& file, std::size_t chunk_size, asio::
     s.display = file.display;
     s.offset = file.offset;
     s.length = file.length;
-    s.bytes.resize(static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, file.length)));
+    s.size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, file.length));
+    s.storage.resize(s.size + 63);
+    s.data = s.storage.data() + (-reinterpret_cast<std::uintptr_t>(s.storage.data()) & 63);
     struct statfs fs {};
     if (::fstatfs(s.fd, &fs) == 0)
         in_memory_ = fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
@@ -102,7 +110,7 @@ std::size_t body_reader::read_without_waiting(std::uint64_t at, std::size_t size
     }
     std::size_t got = 0;
     while (got < size && !pool_only_) {
-        iovec into{s.bytes.data() + got, size - got};
+        iovec into{s.data + got, size - got};
         ssize_t n = ::preadv2(s.fd, &into, 1, static_cast<off_t>(s.offset + at + got), RWF_NOWAIT);
         if (n > 0) {
             got += static_cast<std::size_t>(n);
@@ -123,8 +131,7 @@ asio::awaitable<std::span<const unsigned char>> body_reader::next() {
     auto& s = *state_;
     if (sent_ == s.length)
         co_return std::span<const unsigned char>{};
-    const auto size =
-        static_cast<std::size_t>(std::min<std::uint64_t>(s.bytes.size(), s.length - sent_));
+    const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(s.size, s.length - sent_));
     const std::size_t got = read_without_waiting(sent_, size);
     if (got < size) {
         // The rest would wait on the disk: the pool reads it, and this send waits for that.
@@ -154,7 +161,7 @@ asio::awaitable<std::span<const unsigned char>> body_reader::next() {
             std::rethrow_exception(s.pool_failure);
     }
     sent_ += size;
-    co_return std::span<const unsigned char>(s.bytes.data(), size);
+    co_return std::span<const unsigned char>(s.data, size);
 }
 
 } // namespace ascpp::http::detail

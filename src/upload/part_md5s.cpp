@@ -20,8 +20,10 @@
 
 namespace ascpp::upload::detail {
 
-part_md5::part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length)
-    : path_(std::move(path)), offset_(offset), length_(length), done_(hashing_executor()) {}
+part_md5::part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length,
+                   std::shared_ptr<read_shelf> shelf)
+    : path_(std::move(path)), offset_(offset), length_(length), shelf_(std::move(shelf)),
+      done_(hashing_executor()) {}
 
 void part_md5::set(digest d) {
     {
@@ -84,8 +86,15 @@ private:
             part.reset();
             file.reset();
         }
+        // A part that cannot be read offers nothing more: its upload's pass reads it itself.
+        void fail(std::exception_ptr e) {
+            if (part->shelf_)
+                part->shelf_->withdraw(part->offset_);
+            part->set_failure(e);
+            clear();
+        }
     };
-    static constexpr std::size_t chunk_size = 256 * 1024;
+    static constexpr std::size_t chunk_size = chunk_bytes;
 
     part_md5_hasher() : strand_(asio::make_strand(hashing_executor())) {}
 
@@ -126,20 +135,26 @@ private:
         // those waiting, so no get() waits for ever, and let the next hash_part start afresh.
         for (auto& l : lanes)
             if (l.part)
-                l.part->set_failure(failure);
+                l.fail(failure);
         std::deque<std::shared_ptr<part_md5>> queued;
         {
             std::lock_guard lock(mutex_);
             queued.swap(queue_);
             running_ = false;
         }
-        for (auto& p : queued)
+        for (auto& p : queued) {
+            if (p->shelf_)
+                p->shelf_->withdraw(p->offset_);
             p->set_failure(failure);
+        }
     }
 
     asio::awaitable<void> hash_until_idle(std::array<lane, md5_multi::lanes>& lanes) {
         md5_multi md5;
-        std::vector<unsigned char> buffer(md5_multi::lanes * chunk_size);
+        // One buffer per lane: a chunk a shelf keeps takes its buffer along.
+        std::array<chunk_buffer, md5_multi::lanes> buffers;
+        for (auto& b : buffers)
+            b = make_chunk_buffer();
         std::array<std::span<const unsigned char>, md5_multi::lanes> chunks{};
         for (;;) {
             for (std::size_t i = 0; i < lanes.size(); ++i)
@@ -153,6 +168,8 @@ private:
                         lanes[i].pos = lanes[i].part->offset_;
                         lanes[i].end = lanes[i].pos + lanes[i].part->length_;
                     } catch (...) {
+                        if (p->shelf_)
+                            p->shelf_->withdraw(p->offset_);
                         p->set_failure(std::current_exception());
                     }
                 }
@@ -168,14 +185,13 @@ private:
                     continue;
                 auto want =
                     static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, l.end - l.pos));
-                std::span<unsigned char> into(buffer.data() + i * chunk_size, want);
+                std::span<unsigned char> into(buffers[i].get(), want);
                 try {
                     l.file->read_at(into, l.pos);
                     chunks[i] = into;
                 } catch (...) {
-                    l.part->set_failure(std::current_exception());
+                    l.fail(std::current_exception());
                     md5.reset(i);
-                    l.clear();
                 }
             }
             md5.update(chunks);
@@ -183,6 +199,11 @@ private:
                 auto& l = lanes[i];
                 if (!l.part)
                     continue;
+                if (l.part->shelf_) {
+                    l.part->shelf_->offer(l.part->offset_, l.pos, buffers[i], chunks[i].size());
+                    if (!buffers[i])
+                        buffers[i] = make_chunk_buffer();
+                }
                 l.pos += chunks[i].size();
                 if (l.pos == l.end) {
                     l.part->set(md5.finish(i));
@@ -201,8 +222,8 @@ private:
 };
 
 std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,
-                                    std::uint64_t length) {
-    auto part = std::make_shared<part_md5>(std::move(path), offset, length);
+                                    std::uint64_t length, std::shared_ptr<read_shelf> shelf) {
+    auto part = std::make_shared<part_md5>(std::move(path), offset, length, std::move(shelf));
     part_md5_hasher::instance().add(part);
     return part;
 }

@@ -9,6 +9,8 @@
 // acknowledged, waiting only if the hasher is behind.
 #pragma once
 
+#include "read_shelf.hpp"
+
 #include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/hasher.hpp>
 
@@ -25,7 +27,8 @@ namespace ascpp::upload::detail {
 // One part's MD5, under way or known. Thread-safe.
 class part_md5 {
 public:
-    part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length);
+    part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length,
+             std::shared_ptr<read_shelf> shelf = nullptr);
 
     // The MD5 once computed. Throws upload_error (file_error, file_changed) when the part could
     // not be read, operation_aborted when the caller is cancelled.
@@ -39,6 +42,7 @@ private:
     const std::filesystem::path path_;
     const std::uint64_t offset_;
     const std::uint64_t length_;
+    const std::shared_ptr<read_shelf> shelf_; // offered every chunk read, when set
     std::mutex mutex_;
     bool known_ = false;
     digest digest_;
@@ -52,8 +56,10 @@ private:
 // concurrency 1. Two batches of lanes: the second fills while the first finishes.
 inline constexpr std::size_t parts_hashed_together = 16;
 
-// Starts hashing bytes [offset, offset + length) of `path` on the process-wide hasher.
+// Starts hashing bytes [offset, offset + length) of `path` on the process-wide hasher. With a
+// shelf, the chunks read are offered to it (the file checksum pass of that upload takes them).
 std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,
-                                    std::uint64_t length);
+                                    std::uint64_t length,
+                                    std::shared_ptr<read_shelf> shelf = nullptr);
 
 } // namespace ascpp::upload::detail

@@ -190,6 +190,8 @@ struct upload_context {
     std::vector<part_state> parts; // in offset order
     std::shared_ptr<limiter> lim;
     std::shared_ptr<detail::file_hash_pass> hash;
+    // The part MD5s' reads, shared with `hash` so the file is read once for both checksums.
+    std::shared_ptr<detail::read_shelf> shelf;
     digest file_digest;
     std::optional<std::size_t> progress_index;
     std::size_t frontier_index = 0; // first part (in offset order) not acknowledged yet
@@ -313,7 +315,7 @@ void hash_parts_from(upload_context& c, std::size_t index) {
         auto& p = c.parts[i];
         if (p.done || p.md5_job)
             continue;
-        p.md5_job = detail::hash_part(c.path, p.op.offset, p.op.length);
+        p.md5_job = detail::hash_part(c.path, p.op.offset, p.op.length, c.shelf);
         ++queued;
     }
 }
@@ -596,9 +598,19 @@ asio::awaitable<upload_result> run_upload(api::client& client,
         known->identity.path == c.identity.path && known->identity.size == c.identity.size &&
         known->identity.mtime_ns == c.identity.mtime_ns)
         c.file_digest = known->value;
-    else
+    else {
+        // Every part still to send gets its MD5 from the part hasher, which offers what it reads
+        // to the pass; the pass reads only the rest (the resumed parts, what the shelf could not
+        // keep).
+        std::vector<detail::read_shelf::range> to_hash;
+        for (const auto& p : c.parts)
+            if (!p.done)
+                to_hash.push_back({p.op.offset, p.op.length});
+        c.shelf = std::make_shared<detail::read_shelf>(to_hash);
         c.hash = std::make_shared<detail::file_hash_pass>(
-            c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes);
+            c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes,
+            1024 * 1024, c.shelf);
+    }
     advance_frontier(c);
     {
         detail::task_group group(strand);

@@ -22,8 +22,10 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -481,6 +483,163 @@ BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
                             asio::use_future);
     BOOST_REQUIRE((m.wait_for(20s) == std::future_status::ready));
     BOOST_CHECK_THROW(m.get(), up::upload_error);
+}
+
+// The file checksum pass beside the part hasher: what the hasher reads of the parts comes off the
+// shelf, whatever order the parts are hashed in, and the pass reads the rest itself.
+namespace {
+
+struct shelf_run {
+    up::digest file;
+    std::vector<up::digest> parts;
+    std::uint64_t pass_read = 0;
+    std::uint64_t taken = 0;
+};
+
+// Hashes `data` as parts of `part_size` (the last one shorter), the parts in `order` (indices)
+// through the part hasher, all but `resumed` (an index, or none) offered to the pass's shelf.
+shelf_run hash_with_shelf(const std::string& data, const std::filesystem::path& path,
+                          std::uint64_t part_size, const std::vector<std::size_t>& order,
+                          std::optional<std::size_t> resumed = std::nullopt,
+                          std::optional<std::size_t> unreadable = std::nullopt) {
+    std::vector<up::detail::read_shelf::range> ranges;
+    for (std::uint64_t off = 0; off < data.size(); off += part_size)
+        ranges.push_back({off, std::min<std::uint64_t>(part_size, data.size() - off)});
+    std::vector<up::detail::read_shelf::range> to_hash;
+    for (std::size_t i = 0; i < ranges.size(); ++i)
+        if (i != resumed)
+            to_hash.push_back(ranges[i]);
+    auto shelf = std::make_shared<up::detail::read_shelf>(to_hash);
+    // A lead of the whole file: the pass never waits for sends here.
+    auto pass = std::make_shared<up::detail::file_hash_pass>(
+        path, data.size(), up::hash_algorithm::sha_256, data.size() + 1, 1024 * 1024, shelf);
+    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto f = asio::co_spawn(strand, pass->run(), asio::use_future);
+    std::vector<std::shared_ptr<up::detail::part_md5>> jobs(ranges.size());
+    for (auto i : order)
+        if (i != resumed)
+            jobs[i] = up::detail::hash_part(
+                i == unreadable ? std::filesystem::path(path.string() + ".missing") : path,
+                ranges[i].offset, ranges[i].length, shelf);
+    shelf_run r;
+    BOOST_REQUIRE((f.wait_for(30s) == std::future_status::ready));
+    r.file = f.get();
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (!jobs[i] || i == unreadable)
+            continue;
+        auto d = asio::co_spawn(strand, jobs[i]->get(), asio::use_future);
+        BOOST_REQUIRE((d.wait_for(30s) == std::future_status::ready));
+        r.parts.push_back(d.get());
+    }
+    r.pass_read = pass->bytes_read();
+    r.taken = shelf->bytes_taken();
+    return r;
+}
+
+std::vector<up::digest> expected_part_md5s(const std::string& data, std::uint64_t part_size,
+                                           std::optional<std::size_t> skip = std::nullopt) {
+    std::vector<up::digest> out;
+    std::size_t i = 0;
+    for (std::uint64_t off = 0; off < data.size(); off += part_size, ++i)
+        if (i != skip)
+            out.push_back(up::md5_of(std::string_view(data).substr(off, part_size)));
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(parts_out_of_order_feed_the_file_checksum_exactly) {
+    // 11 parts of 700 KiB and a short last one: more parts than lanes, chunks not aligned to
+    // the parts' ends, hashed last part first.
+    const std::uint64_t part = 700 * 1024;
+    auto data = pseudo_random_bytes(11 * part + 4321, 21);
+    auto path = temp_file("shelf-reverse.bin", data);
+    std::vector<std::size_t> order;
+    for (std::size_t i = 12; i-- > 0;)
+        order.push_back(i);
+    auto r = hash_with_shelf(data, path, part, order);
+    BOOST_TEST(r.file == up::sha256_of(data));
+    BOOST_TEST(r.parts == expected_part_md5s(data, part), boost::test_tools::per_element());
+    // Every byte came from the part hasher's reads: the pass read none itself.
+    BOOST_TEST(r.pass_read == 0u);
+    BOOST_TEST(r.taken == data.size());
+}
+
+BOOST_AUTO_TEST_CASE(chunks_over_the_budget_are_read_by_the_pass) {
+    // Eight parts of 6 MiB hashed side by side: the seven the pass does not need first are more
+    // than shelf_budget, so some chunks are not kept and the pass reads those bytes itself.
+    const std::uint64_t part = 6 * 1024 * 1024;
+    static_assert(7 * 6 * 1024 * 1024 > up::detail::shelf_budget);
+    auto data = pseudo_random_bytes(8 * part, 26);
+    auto path = temp_file("shelf-budget.bin", data);
+    auto r = hash_with_shelf(data, path, part, {0, 1, 2, 3, 4, 5, 6, 7});
+    BOOST_TEST(r.file == up::sha256_of(data));
+    BOOST_TEST(r.parts == expected_part_md5s(data, part), boost::test_tools::per_element());
+    // Every byte hashed once: off the shelf or read by the pass.
+    BOOST_TEST(r.pass_read + r.taken == data.size());
+    BOOST_TEST_MESSAGE("pass read " << r.pass_read << " of " << data.size());
+    std::filesystem::remove(path);
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_part_is_read_by_the_pass_itself) {
+    const std::uint64_t part = 1024 * 1024;
+    auto data = pseudo_random_bytes(5 * part + 17, 22);
+    auto path = temp_file("shelf-resumed.bin", data);
+    std::mt19937 rng(3);
+    std::vector<std::size_t> order = {0, 1, 2, 3, 4, 5};
+    std::shuffle(order.begin(), order.end(), rng);
+    auto r = hash_with_shelf(data, path, part, order, 2);
+    BOOST_TEST(r.file == up::sha256_of(data));
+    BOOST_TEST(r.parts == expected_part_md5s(data, part, 2), boost::test_tools::per_element());
+    BOOST_TEST(r.pass_read == part);
+    BOOST_TEST(r.taken == data.size() - part);
+}
+
+BOOST_AUTO_TEST_CASE(a_part_the_hasher_cannot_read_is_read_by_the_pass) {
+    const std::uint64_t part = 300 * 1024;
+    auto data = pseudo_random_bytes(3 * part, 23);
+    auto path = temp_file("shelf-unreadable.bin", data);
+    auto r = hash_with_shelf(data, path, part, {0, 1, 2}, std::nullopt, 1);
+    BOOST_TEST(r.file == up::sha256_of(data));
+    BOOST_TEST(r.pass_read == part);
+}
+
+BOOST_AUTO_TEST_CASE(one_part_and_empty_files_with_a_shelf) {
+    auto one = pseudo_random_bytes(123457, 24);
+    auto r = hash_with_shelf(one, temp_file("shelf-one.bin", one), 5 * 1024 * 1024, {0});
+    BOOST_TEST(r.file == up::sha256_of(one));
+    BOOST_TEST(r.parts == expected_part_md5s(one, 5 * 1024 * 1024),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.pass_read == 0u);
+    auto empty = hash_with_shelf("", temp_file("shelf-empty.bin", ""), 1024, {});
+    BOOST_TEST(empty.file == up::sha256_of(""));
+}
+
+BOOST_AUTO_TEST_CASE(a_part_hashed_twice_offers_its_bytes_once) {
+    const std::uint64_t part = 512 * 1024;
+    auto data = pseudo_random_bytes(2 * part + 99, 25);
+    auto path = temp_file("shelf-twice.bin", data);
+    auto shelf = std::make_shared<up::detail::read_shelf>(
+        std::vector<up::detail::read_shelf::range>{{0, part}, {part, part}, {2 * part, 99}});
+    // The second part twice (as after an ETag mismatch), before and after the others.
+    std::vector<std::shared_ptr<up::detail::part_md5>> jobs;
+    jobs.push_back(up::detail::hash_part(path, part, part, shelf));
+    jobs.push_back(up::detail::hash_part(path, 0, part, shelf));
+    jobs.push_back(up::detail::hash_part(path, 2 * part, 99, shelf));
+    jobs.push_back(up::detail::hash_part(path, part, part, shelf));
+    auto strand = asio::make_strand(up::detail::hashing_executor());
+    for (auto& j : jobs) {
+        auto d = asio::co_spawn(strand, j->get(), asio::use_future);
+        BOOST_REQUIRE((d.wait_for(30s) == std::future_status::ready));
+        d.get();
+    }
+    auto pass = std::make_shared<up::detail::file_hash_pass>(
+        path, data.size(), up::hash_algorithm::sha_256, data.size() + 1, 1024 * 1024, shelf);
+    auto f = asio::co_spawn(strand, pass->run(), asio::use_future);
+    BOOST_REQUIRE((f.wait_for(30s) == std::future_status::ready));
+    BOOST_TEST(f.get() == up::sha256_of(data));
+    BOOST_TEST(pass->bytes_read() == 0u);
+    BOOST_TEST(shelf->bytes_taken() == data.size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
