@@ -1074,6 +1074,28 @@ std::vector<std::uint64_t> publish_in_turn(env& e, std::shared_ptr<wf::state_wat
     return looks;
 }
 
+struct published_version {
+    std::string pack, version;
+};
+
+// Publishes `n` packs of 1,000 bytes without waiting for processing.
+std::vector<published_version> publish_unwaited(env& e, std::size_t n, const std::string& prefix,
+                                                std::uint32_t seed) {
+    std::vector<published_version> out;
+    for (std::size_t i = 0; i < n; ++i) {
+        wf::publish_request req;
+        req.app_id = e.app();
+        req.asset_pack_identifier = prefix + std::to_string(i);
+        req.asset = e.dir.write(req.asset_pack_identifier + ".aar",
+                                make_bytes(1000, seed + static_cast<std::uint32_t>(i)));
+        auto o = e.options();
+        o.wait_for_processing = false;
+        auto r = e.run(wf::publish(*e.client, req, o));
+        out.push_back({r.asset_pack.id, r.version.id});
+    }
+    return out;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(a_first_look_timed_after_processing_is_the_only_look) {
@@ -1171,17 +1193,7 @@ BOOST_AUTO_TEST_CASE(a_first_look_asleep_when_the_estimate_rises_sleeps_on) {
     wo.processing.prior_base = 1000ms;
     wo.processing.prior_per_mib = 0ms;
     auto watcher = std::make_shared<wf::state_watcher>(*e.client, wo);
-    std::vector<std::string> versions;
-    for (int i = 0; i < 2; ++i) {
-        wf::publish_request req;
-        req.app_id = e.app();
-        req.asset_pack_identifier = "Retimed" + std::to_string(i);
-        req.asset = e.dir.write(req.asset_pack_identifier + ".aar",
-                                make_bytes(1000, static_cast<std::uint32_t>(i + 700)));
-        auto o = e.options();
-        o.wait_for_processing = false;
-        versions.push_back(e.run(wf::publish(*e.client, req, o)).version.id);
-    }
+    const auto versions = publish_unwaited(e, 2, "Retimed", 700);
     using clock = std::chrono::steady_clock;
     clock::time_point a_looked{}, b_started{}, b_looked{};
     std::size_t ended = 0;
@@ -1198,10 +1210,10 @@ BOOST_AUTO_TEST_CASE(a_first_look_asleep_when_the_estimate_rises_sleeps_on) {
         asio::co_spawn(e.io, watcher->wait_for_version(id, goal, o),
                        [&](std::exception_ptr, api::background_asset_version) { ++ended; });
     };
-    watch(versions[0], &a_looked);
+    watch(versions[0].version, &a_looked);
     e.run([&]() -> asio::awaitable<void> { co_await sleep_for(700ms); }());
     b_started = clock::now();
-    watch(versions[1], &b_looked);
+    watch(versions[1].version, &b_looked);
     e.run([&]() -> asio::awaitable<void> {
         for (int i = 0; i < 500 && ended < 2; ++i)
             co_await sleep_for(10ms);
@@ -1226,21 +1238,7 @@ BOOST_AUTO_TEST_CASE(destroying_the_watcher_and_the_client_with_requests_under_w
     // with operation_aborted. Under ASan and TSan, a use of the destroyed client would show.
     env e;
     e.sim.pause_processing(true);
-    struct made {
-        std::string pack, version;
-    };
-    std::vector<made> published;
-    for (int i = 0; i < 2; ++i) {
-        wf::publish_request req;
-        req.app_id = e.app();
-        req.asset_pack_identifier = "Gone" + std::to_string(i);
-        req.asset = e.dir.write(req.asset_pack_identifier + ".aar",
-                                make_bytes(1000, static_cast<std::uint32_t>(i + 800)));
-        auto o = e.options();
-        o.wait_for_processing = false;
-        auto r = e.run(wf::publish(*e.client, req, o));
-        published.push_back({r.asset_pack.id, r.version.id});
-    }
+    const auto published = publish_unwaited(e, 2, "Gone", 800);
     auto api_requests = [&] {
         std::uint64_t n = 0;
         for (const auto& [op, count] : e.sim.stats().requests)
