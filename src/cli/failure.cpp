@@ -64,6 +64,8 @@ failure from_api_error(const api::api_error& e) {
 }
 
 failure from_transport_error(const http::transport_error& e) {
+    if (e.code() == boost::asio::error::operation_aborted)
+        return make(exit_code::interrupted, "cancelled", "interrupted");
     std::string m = "cannot complete the request: " + std::string(e.what());
     if (e.code() == http::errc::tls_failed)
         m += "\n  For the simulator, trust its CA with --ca-file (or ASC_CA_FILE).";

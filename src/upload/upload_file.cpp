@@ -238,7 +238,7 @@ asio::awaitable<void> hash_file(upload_context& c) {
 }
 
 bool is_cancellation(const http::transport_error& e) {
-    return e.code() == http::errc::cancelled || e.code() == asio::error::operation_aborted;
+    return e.code() == asio::error::operation_aborted;
 }
 
 std::string delivery_state_of(const api::background_asset_upload_file& f) {

@@ -82,8 +82,7 @@ asio::awaitable<void> look_up_packs(api::client& client, const std::vector<batch
             } catch (const http::transport_error& e) {
                 // A failed lookup leaves the packs to be looked up one by one; a cancelled one
                 // ends the batch.
-                if (e.code() == http::errc::cancelled ||
-                    e.code() == boost::asio::error::operation_aborted)
+                if (e.code() == boost::asio::error::operation_aborted)
                     throw;
             }
             complete = complete && listed;

@@ -62,11 +62,6 @@ boost::system::error_code classify(const std::exception_ptr& e, diagnostics* d) 
             return u.code();
         } catch (const workflow::watch_error& w) {
             return w.code();
-        } catch (const http::transport_error& t) {
-            // One cancellation code everywhere, as in Asio.
-            if (t.code() == http::errc::cancelled)
-                return asio::error::operation_aborted;
-            return t.code();
         } catch (const boost::system::system_error& s) {
             return s.code(); // auth::key_error, operation_aborted
         } catch (const std::invalid_argument&) {

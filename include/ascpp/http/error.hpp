@@ -1,8 +1,10 @@
 // Typed transport errors. Every failure of ascpp::http is thrown as an http::transport_error
-// whose code is one of these and whose message says what failed and where (never a header value
-// or body, which may hold secrets).
+// whose code is one of these (a cancellation: asio::error::operation_aborted, as everywhere in
+// ascpp) and whose message says what failed and where (never a header value or body, which may
+// hold secrets).
 #pragma once
 
+#include <boost/asio/error.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -15,7 +17,7 @@ enum class errc {
     connect_failed,     // TCP connect refused or unreachable
     tls_failed,         // TLS handshake failed (untrusted CA, wrong host name, expired, ...)
     timed_out,          // connect, handshake or whole-request timeout
-    cancelled,          // the caller cancelled through the completion token's slot
+    cancelled,          // never a thrown code: a cancellation is asio::error::operation_aborted
     protocol_error,     // malformed status line, headers or chunking
     connection_closed,  // the peer closed before the response was complete
     body_too_large,     // the response body exceeded the configured limit
@@ -40,13 +42,21 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
 // the state watcher's polls; each adds its own rule for requests that may have taken effect.
 bool is_transient(const boost::system::error_code& ec) noexcept;
 
-// Thrown by the transport. `code()` is an http::errc; what() names the origin and the step.
+// Thrown by the transport. `code()` is an http::errc, or asio::error::operation_aborted when the
+// caller cancelled; what() names the origin and the step.
 class transport_error : public boost::system::system_error {
 public:
     transport_error(errc e, const std::string& what_failed)
-        : boost::system::system_error(make_error_code(e), what_failed) {}
+        : boost::system::system_error(code_of(e), what_failed) {}
     transport_error(boost::system::error_code ec, const std::string& what_failed)
         : boost::system::system_error(ec, what_failed) {}
+
+private:
+    static boost::system::error_code code_of(errc e) noexcept {
+        if (e == errc::cancelled)
+            return boost::asio::error::operation_aborted;
+        return make_error_code(e);
+    }
 };
 
 } // namespace ascpp::http
