@@ -157,6 +157,23 @@ sim_process::sim_process(const settings& s, const fs::path& dir) {
     info_ = json::parse(read_text(info)).as_object();
 }
 
+double sim_process::cpu_seconds() const {
+    // Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks; the command name before
+    // them is in parentheses and may hold spaces, so count from its closing one.
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (pid_ <= 0 || close == std::string::npos)
+        return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i)
+        fields >> skip;
+    double utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 sim_process::~sim_process() {
     if (pid_ <= 0)
         return;
@@ -191,7 +208,7 @@ asio::awaitable<json::object> sim_call(api::client& client, std::string api_url,
 
 // ---- the client side ---------------------------------------------------------------------------
 
-bench_env::bench_env(const sim_process& sim) {
+bench_env::bench_env(const sim_process& s) : sim(s) {
     api_url = sim.str("apiUrl");
     ca_file = sim.str("caFile");
     api::client_config c;

@@ -127,6 +127,8 @@ public:
     sim_process& operator=(const sim_process&) = delete;
 
     std::string str(const char* k) const { return std::string(info_.at(k).as_string()); }
+    // User + system CPU seconds the simulator has used so far (/proc), 0 when unknown.
+    double cpu_seconds() const;
     const json::object& key() const { return info_.at("keys").as_array().at(0).as_object(); }
 
 private:
@@ -150,6 +152,7 @@ struct bench_env {
     api::client_config config; // what `client` was built with (its key, for a child process)
 
     explicit bench_env(const sim_process& sim);
+    const sim_process& sim;
     ~bench_env();
 
     template <class T>

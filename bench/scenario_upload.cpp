@@ -140,14 +140,15 @@ json::object run_upload(const settings& s, bench_env& env, const fs::path& dir, 
     bool split = false;
     json::object by_conc;
     std::cout << "\n== " << shape.title << " over TLS on loopback, " << s.reps
-              << " run(s) each, median MiB/s [min-max], client CPU s/GiB ==\n";
+              << " run(s) each, median MiB/s [min-max], client CPU s/GiB, simulator CPU s/GiB "
+                 "==\n";
     std::printf("%-6s", "conc");
     for (auto& c : contenders)
-        std::printf(" | %-34s", c.c_str());
+        std::printf(" | %-43s", c.c_str());
     std::printf(" | ascpp/curl ascpp/curl+hash ascpp/aiohttp\n");
     std::map<std::string, double> best;
     for (auto conc : s.concurrency) {
-        std::map<std::string, std::vector<double>> rates, cpus;
+        std::map<std::string, std::vector<double>> rates, cpus, sim_cpus;
         for (int rep = 0; rep < s.reps; ++rep) {
             for (auto& who : contenders) {
                 set.reservations = reserve_files(env, shape.app, shape.tag, shape.files,
@@ -156,7 +157,9 @@ json::object run_upload(const settings& s, bench_env& env, const fs::path& dir, 
                 for (auto& r : set.reservations)
                     set.parts += operations(r).size();
                 run_figures f;
+                double sim_cpu = 0;
                 if (who == "ascpp") {
+                    sim_cpu = env.sim.cpu_seconds();
                     f = upload_ascpp(env, set, conc);
                 } else if (who == "curl" || who == "curl+hash") {
                     if (!split) {
@@ -165,12 +168,16 @@ json::object run_upload(const settings& s, bench_env& env, const fs::path& dir, 
                                         operations(set.reservations[i]));
                         split = true;
                     }
+                    sim_cpu = env.sim.cpu_seconds();
                     f = upload_curl(env, set, dir, conc, who == "curl+hash");
                 } else {
+                    sim_cpu = env.sim.cpu_seconds();
                     f = upload_aiohttp(s, env, set, dir, conc);
                 }
+                sim_cpu = env.sim.cpu_seconds() - sim_cpu;
                 rates[who].push_back(mib / f.seconds);
                 cpus[who].push_back(f.cpu / (mib / 1024));
+                sim_cpus[who].push_back(sim_cpu / (mib / 1024));
             }
         }
         json::object row;
@@ -178,12 +185,15 @@ json::object run_upload(const settings& s, bench_env& env, const fs::path& dir, 
         for (auto& who : contenders) {
             auto r = summarize(rates[who]);
             auto c = summarize(cpus[who]);
+            auto sc = summarize(sim_cpus[who]);
             best[who] = std::max(best[who], r.median);
             row[who] = json::object{{"mib_per_s", to_json(r)},
                                     {"runs_mib_per_s", to_json(rates[who])},
-                                    {"client_cpu_s_per_gib", to_json(c)}};
-            std::string text = cell(r, 1) + " cpu " + fmt(c.median, 2);
-            std::printf(" | %-34s", text.c_str());
+                                    {"client_cpu_s_per_gib", to_json(c)},
+                                    {"simulator_cpu_s_per_gib", to_json(sc)}};
+            std::string text =
+                cell(r, 1) + " cpu " + fmt(c.median, 2) + " sim " + fmt(sc.median, 2);
+            std::printf(" | %-43s", text.c_str());
         }
         json::object ratios;
         auto med = [&](const std::string& w) { return summarize(rates[w]).median; };
