@@ -84,7 +84,7 @@ struct body_reader::state {
 };
 
 body_reader::body_reader(const file_source& file, std::size_t chunk_size, asio::any_io_executor ex)
-    : state_(std::make_shared<state>(ex)) {
+    : state_(std::make_shared<state>(ex)), held_(file.held) {
     auto& s = *state_;
     s.fd = ::fcntl(file.fd, F_DUPFD_CLOEXEC, 0);
     if (s.fd < 0)
@@ -132,6 +132,15 @@ asio::awaitable<std::span<const unsigned char>> body_reader::next() {
     if (sent_ == s.length)
         co_return std::span<const unsigned char>{};
     const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(s.size, s.length - sent_));
+    holding_.reset();
+    if (held_) {
+        held_bytes h = (*held_)(s.offset + sent_, size);
+        if (h.hold && !h.bytes.empty() && h.bytes.size() <= size) {
+            holding_ = std::move(h.hold);
+            sent_ += h.bytes.size();
+            co_return h.bytes;
+        }
+    }
     const std::size_t got = read_without_waiting(sent_, size);
     if (got < size) {
         // The rest would wait on the disk: the pool reads it, and this send waits for that.

@@ -1,11 +1,12 @@
 // Internal to ascpp::http: a file-range request body, read in chunks without an io_context thread
 // ever waiting on a disk.
 //
-// A chunk in the page cache is read where the send runs: handing every chunk to another thread
-// cost 10 % more CPU per byte (two wake-ups, and the bytes encrypted on another core than the one
-// that read them; 512 MiB publishes, 2026-12-01). Only a read that would wait goes to the blocking
-// pool: preadv2(RWF_NOWAIT) says which, and memory file systems (tmpfs) never wait. A file system
-// that cannot say has every chunk read on the pool.
+// Bytes the program already holds (file_range::held: the part hasher's chunks) are sent as they
+// are, not read again. A chunk in the page cache is read where the send runs: handing every chunk
+// to another thread cost 10 % more CPU per byte (two wake-ups, and the bytes encrypted on another
+// core than the one that read them; 512 MiB publishes, 2026-12-01). Only a read that would wait
+// goes to the blocking pool: preadv2(RWF_NOWAIT) says which, and memory file systems (tmpfs) never
+// wait. A file system that cannot say has every chunk read on the pool.
 #pragma once
 
 #include "connection.hpp"
@@ -39,9 +40,11 @@ private:
 
     // Shared with a read on the pool, which may outlive the send that asked for it.
     std::shared_ptr<state> state_;
-    std::uint64_t sent_ = 0; // bytes of the range handed out
-    bool pool_only_ = false; // the file system cannot read without waiting
-    bool in_memory_ = false; // tmpfs, ramfs: a read never waits on a disk
+    const std::function<held_bytes(std::uint64_t, std::size_t)>* held_ = nullptr;
+    std::shared_ptr<const void> holding_; // the held bytes last handed out
+    std::uint64_t sent_ = 0;              // bytes of the range handed out
+    bool pool_only_ = false;              // the file system cannot read without waiting
+    bool in_memory_ = false;              // tmpfs, ramfs: a read never waits on a disk
 };
 
 } // namespace ascpp::http::detail

@@ -75,6 +75,8 @@ public:
         source_.display = range.path.string();
         source_.offset = range.offset;
         source_.length = range.length;
+        if (range.held)
+            source_.held = &range.held;
         source_.fd = ::open(range.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (source_.fd < 0)
             throw transport_error(errc::file_error,

@@ -89,6 +89,7 @@ struct file_source {
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
     std::string display; // the file name, for messages
+    const std::function<held_bytes(std::uint64_t, std::size_t)>* held = nullptr; // file_range::held
 };
 
 // What one attempt needs: everything is owned by the caller and outlives the attempt.

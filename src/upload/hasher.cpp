@@ -191,11 +191,11 @@ asio::awaitable<digest> file_hash_pass::run() {
         std::uint64_t read_until = size_;
         if (shelf_) {
             auto step = shelf_->next(pos);
-            if (step.buffer) {
+            if (step.hold) {
                 h.update(step.bytes);
                 pos += step.bytes.size();
                 position_.store(pos);
-                step.buffer.reset(); // back to the free list before the pass yields
+                step.hold.reset(); // back to the free list before the pass yields
                 // A turn takes as much as a row of the part hasher's lanes brings: yielding after
                 // every chunk, the pass fell behind it on a one-thread pool, the shelf filled and
                 // the pass read 55 % of the file itself (512 MiB publish, 2026-12-01).

@@ -63,19 +63,31 @@ chunk_buffer make_chunk_buffer() {
         static_cast<unsigned char*>(::operator new[](chunk_bytes, chunk_alignment)));
 }
 
-read_shelf::read_shelf(const std::vector<range>& parts) : arrivals_(hashing_executor()) {
+struct read_shelf::chunk {
+    chunk(chunk_buffer b, std::size_t n) : buffer(std::move(b)), size(n) {}
+    chunk(const chunk&) = delete;
+    chunk& operator=(const chunk&) = delete;
+    // A send may still hold it after its shelf is gone: the budget is the process's.
+    ~chunk() { kept_total -= size; }
+    chunk_buffer buffer;
+    std::size_t size;
+};
+
+read_shelf::read_shelf(const std::vector<range>& parts, bool pass, bool sends)
+    : pass_(pass), sends_(sends), arrivals_(hashing_executor()) {
     for (const auto& r : parts)
         if (r.length)
-            parts_.emplace(r.offset, part{r.offset, r.offset + r.length});
+            parts_.emplace(r.offset, part{r.offset, r.offset, r.offset + r.length, r.offset});
 }
 
-read_shelf::~read_shelf() {
-    kept_total -= kept_bytes_;
-}
+read_shelf::~read_shelf() = default;
 
-void read_shelf::release(std::size_t size) noexcept {
-    kept_bytes_ -= size;
-    kept_total -= size;
+read_shelf::part* read_shelf::part_at(std::uint64_t offset) {
+    auto it = parts_.upper_bound(offset);
+    if (it == parts_.begin())
+        return nullptr;
+    --it;
+    return offset < it->second.end ? &it->second : nullptr;
 }
 
 void read_shelf::offer(std::uint64_t part_offset, std::uint64_t offset, chunk_buffer& buffer,
@@ -83,19 +95,26 @@ void read_shelf::offer(std::uint64_t part_offset, std::uint64_t offset, chunk_bu
     {
         std::lock_guard lock(mutex_);
         auto it = parts_.find(part_offset);
-        // Not the next bytes of a part the pass waits for: a part hashed again (after an ETag
-        // mismatch) offers what the pass has already hashed or reads itself.
-        if (it == parts_.end() || offset != it->second.next || size == 0)
+        if (it == parts_.end() || size == 0)
             return;
-        it->second.next = offset + size;
-        if (offset + size > pass_pos_) {
-            const std::size_t skip =
-                pass_pos_ > offset ? static_cast<std::size_t>(pass_pos_ - offset) : 0;
-            const std::size_t keep = size - skip;
-            if (reserve(keep)) {
-                kept_bytes_ += keep;
-                kept_.emplace(offset + skip, kept{std::move(buffer), skip, keep});
+        auto& p = it->second;
+        // Only the next bytes of a part go to the pass: a part hashed again (after an ETag
+        // mismatch) offers what the pass has already hashed or reads itself. Its send, sent
+        // again, does want them: they are the bytes just hashed.
+        const bool in_order = offset == p.next;
+        if (in_order)
+            p.next = offset + size;
+        const bool for_pass = pass_ && in_order && offset + size > pass_pos_;
+        const bool for_send = sends_ && offset >= p.send_pos;
+        if ((for_pass || for_send) && reserve(size)) {
+            auto kept_chunk = std::make_shared<chunk>(std::move(buffer), size);
+            if (for_pass) {
+                const std::size_t skip =
+                    pass_pos_ > offset ? static_cast<std::size_t>(pass_pos_ - offset) : 0;
+                kept_.insert_or_assign(offset + skip, kept{kept_chunk, skip, size - skip});
             }
+            if (for_send)
+                sends_kept_.insert_or_assign(offset, std::move(kept_chunk));
         }
     }
     arrivals_.notify_all();
@@ -128,17 +147,14 @@ read_shelf::step read_shelf::next(std::uint64_t pos) {
     std::lock_guard lock(mutex_);
     pass_pos_ = std::max(pass_pos_, pos);
     // Chunks behind the pass (none in practice: the pass never skips a part's next byte).
-    while (!kept_.empty() && kept_.begin()->first < pos) {
-        release(kept_.begin()->second.size);
+    while (!kept_.empty() && kept_.begin()->first < pos)
         kept_.erase(kept_.begin());
-    }
     step s;
     if (auto it = kept_.find(pos); it != kept_.end()) {
         auto& k = it->second;
-        s.bytes = {k.buffer.get() + k.skip, k.size};
-        s.buffer = std::move(k.buffer);
+        s.bytes = {k.bytes->buffer.get() + k.skip, k.size};
+        s.hold = std::move(k.bytes);
         taken_ += k.size;
-        release(k.size);
         kept_.erase(it);
         return s;
     }
@@ -163,9 +179,35 @@ read_shelf::step read_shelf::next(std::uint64_t pos) {
     return s;
 }
 
+read_shelf::held read_shelf::take(std::uint64_t offset, std::size_t max) {
+    held h;
+    std::lock_guard lock(mutex_);
+    auto* p = part_at(offset);
+    if (!p || max == 0)
+        return h;
+    // What the send went past is of no use to it any more; a send started again from an earlier
+    // offset still finds what was kept ahead of it.
+    sends_kept_.erase(sends_kept_.lower_bound(p->begin), sends_kept_.lower_bound(offset));
+    if (auto at = sends_kept_.find(offset); at != sends_kept_.end() && at->second->size <= max) {
+        h.bytes = {at->second->buffer.get(), at->second->size};
+        h.hold = std::move(at->second);
+        sends_kept_.erase(at);
+    }
+    p->send_pos = std::min(offset + (h.hold ? h.bytes.size() : max), p->end);
+    if (!h.hold) // the send reads these bytes from the file itself
+        sends_kept_.erase(sends_kept_.lower_bound(offset), sends_kept_.lower_bound(p->send_pos));
+    sent_ += h.bytes.size();
+    return h;
+}
+
 std::uint64_t read_shelf::bytes_taken() const {
     std::lock_guard lock(mutex_);
     return taken_;
+}
+
+std::uint64_t read_shelf::bytes_sent_from_shelf() const {
+    std::lock_guard lock(mutex_);
+    return sent_;
 }
 
 } // namespace ascpp::upload::detail

@@ -338,7 +338,13 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         req.url = boost::urls::url(*boost::urls::parse_absolute_uri(op.url));
         for (const auto& [name, value] : op.headers)
             req.headers.insert(name, value);
-        req.body = http::file_range{c.path, op.offset, op.length};
+        // The bytes the part hasher read for this part's MD5, where the shelf kept them: the host
+        // then gets exactly the bytes hashed, and the file is not read again.
+        req.body = http::file_range{c.path, op.offset, op.length,
+                                    [shelf = c.shelf](std::uint64_t at, std::size_t max) {
+                                        auto h = shelf->take(at, max);
+                                        return http::held_bytes{std::move(h.hold), h.bytes};
+                                    }};
         req.idempotent = true; // the host accepts a part again until the commit
         req.timeout = c.options.part_timeout;
         req.on_chunk = [&](std::span<const unsigned char> chunk) {
@@ -594,19 +600,21 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     // A checksum computed earlier of this very file (same size and modification time) saves
     // reading it again; otherwise one pass hashes the file while the parts are sent.
     const auto& known = c.options.known_file_checksum;
-    if (known && known->algorithm == c.options.file_checksum && known->value.size &&
-        known->identity.path == c.identity.path && known->identity.size == c.identity.size &&
-        known->identity.mtime_ns == c.identity.mtime_ns)
+    const bool file_known = known && known->algorithm == c.options.file_checksum &&
+                            known->value.size && known->identity.path == c.identity.path &&
+                            known->identity.size == c.identity.size &&
+                            known->identity.mtime_ns == c.identity.mtime_ns;
+    // Every part still to send gets its MD5 from the part hasher, which reads it ahead of the
+    // send and offers what it read to the shelf: the send and the pass take their bytes from
+    // there and read only the rest (the resumed parts, what the shelf could not keep).
+    std::vector<detail::read_shelf::range> to_hash;
+    for (const auto& p : c.parts)
+        if (!p.done)
+            to_hash.push_back({p.op.offset, p.op.length});
+    c.shelf = std::make_shared<detail::read_shelf>(to_hash, !file_known, true);
+    if (file_known)
         c.file_digest = known->value;
     else {
-        // Every part still to send gets its MD5 from the part hasher, which offers what it reads
-        // to the pass; the pass reads only the rest (the resumed parts, what the shelf could not
-        // keep).
-        std::vector<detail::read_shelf::range> to_hash;
-        for (const auto& p : c.parts)
-            if (!p.done)
-                to_hash.push_back({p.op.offset, p.op.length});
-        c.shelf = std::make_shared<detail::read_shelf>(to_hash);
         c.hash = std::make_shared<detail::file_hash_pass>(
             c.path, c.identity.size, c.options.file_checksum, c.options.hash_lead_bytes,
             1024 * 1024, c.shelf);

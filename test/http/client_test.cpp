@@ -731,6 +731,55 @@ BOOST_AUTO_TEST_CASE(file_and_string_bodies_alternate_on_one_tls_connection) {
     BOOST_TEST(client.stats().connections_reused == 5u);
 }
 
+// Bytes the program already holds (file_range::held) are sent instead of the file's: here every
+// other chunk is offered, with bytes that differ from the file's so the test sees which were sent.
+BOOST_AUTO_TEST_CASE(held_bytes_are_sent_instead_of_reading_the_file) {
+    temp_dir dir;
+    const auto file = dir.path / "held.bin";
+    const std::size_t chunk = 64 * 1024;
+    std::string content(5 * chunk + 100, 'f');
+    {
+        std::ofstream out(file, std::ios::binary);
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    }
+    test_server server(tls_server_options());
+    io_threads io;
+    auto options = trusting_options();
+    options.file_chunk_size = chunk;
+    http::client client(io.ioc.get_executor(), options);
+    std::vector<std::pair<std::uint64_t, std::size_t>> asked;
+    auto held = std::make_shared<std::string>(chunk, 'h');
+    http::request put = get(server.url("/upload/held"));
+    put.method = bhttp::verb::put;
+    put.body = http::file_range{
+        file, 7, content.size() - 7, [&asked, held](std::uint64_t at, std::size_t max) {
+            asked.emplace_back(at, max);
+            http::held_bytes h;
+            if (asked.size() % 2 == 1) {
+                h.hold = held;
+                h.bytes = {reinterpret_cast<const unsigned char*>(held->data()),
+                           std::min(max, held->size() / 2)};
+            }
+            return h;
+        }};
+    BOOST_TEST(client.async_send(std::move(put), asio::use_future).get().status == 200u);
+    // Held chunks of half a chunk, then a chunk read from the file, in turn.
+    std::string expected;
+    std::uint64_t at = 7;
+    for (std::size_t i = 0; at < content.size(); ++i) {
+        const std::size_t max = std::min<std::size_t>(chunk, content.size() - at);
+        BOOST_REQUIRE(i < asked.size());
+        BOOST_TEST(asked[i].first == at);
+        BOOST_TEST(asked[i].second == max);
+        const std::size_t n = i % 2 == 0 ? std::min(max, chunk / 2) : max;
+        expected += std::string(n, i % 2 == 0 ? 'h' : 'f');
+        at += n;
+    }
+    auto seen = server.requests();
+    BOOST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0].body == expected);
+}
+
 // Chunks not in the page cache are read on the blocking pool (body_reader.hpp): the bytes that
 // arrive are the same, whichever thread read them.
 BOOST_AUTO_TEST_CASE(a_file_evicted_from_the_page_cache_arrives_byte_exact) {

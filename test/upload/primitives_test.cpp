@@ -509,7 +509,7 @@ shelf_run hash_with_shelf(const std::string& data, const std::filesystem::path& 
     for (std::size_t i = 0; i < ranges.size(); ++i)
         if (i != resumed)
             to_hash.push_back(ranges[i]);
-    auto shelf = std::make_shared<up::detail::read_shelf>(to_hash);
+    auto shelf = std::make_shared<up::detail::read_shelf>(to_hash, true, false);
     // A lead of the whole file: the pass never waits for sends here.
     auto pass = std::make_shared<up::detail::file_hash_pass>(
         path, data.size(), up::hash_algorithm::sha_256, data.size() + 1, 1024 * 1024, shelf);
@@ -620,7 +620,8 @@ BOOST_AUTO_TEST_CASE(a_part_hashed_twice_offers_its_bytes_once) {
     auto data = pseudo_random_bytes(2 * part + 99, 25);
     auto path = temp_file("shelf-twice.bin", data);
     auto shelf = std::make_shared<up::detail::read_shelf>(
-        std::vector<up::detail::read_shelf::range>{{0, part}, {part, part}, {2 * part, 99}});
+        std::vector<up::detail::read_shelf::range>{{0, part}, {part, part}, {2 * part, 99}}, true,
+        false);
     // The second part twice (as after an ETag mismatch), before and after the others.
     std::vector<std::shared_ptr<up::detail::part_md5>> jobs;
     jobs.push_back(up::detail::hash_part(path, part, part, shelf));
@@ -640,6 +641,80 @@ BOOST_AUTO_TEST_CASE(a_part_hashed_twice_offers_its_bytes_once) {
     BOOST_TEST(f.get() == up::sha256_of(data));
     BOOST_TEST(pass->bytes_read() == 0u);
     BOOST_TEST(shelf->bytes_taken() == data.size());
+}
+
+// The sends take the chunks the part hasher read (each byte read once for the MD5s, the file
+// checksum and the upload): what a send gets is the file's bytes, and the pass still gets every
+// byte.
+BOOST_AUTO_TEST_CASE(sends_take_the_hashed_chunks_and_the_pass_still_gets_every_byte) {
+    const std::uint64_t part = 600 * 1024; // chunks of 256 KiB: two whole, one short per part
+    auto data = pseudo_random_bytes(3 * part + 1234, 31);
+    auto path = temp_file("shelf-sends.bin", data);
+    std::vector<up::detail::read_shelf::range> ranges{
+        {0, part}, {part, part}, {2 * part, part}, {3 * part, 1234}};
+    auto shelf = std::make_shared<up::detail::read_shelf>(ranges, true, true);
+    auto strand = asio::make_strand(up::detail::hashing_executor());
+    for (const auto& r : ranges) {
+        auto job = up::detail::hash_part(path, r.offset, r.length, shelf);
+        auto d = asio::co_spawn(strand, job->get(), asio::use_future);
+        BOOST_REQUIRE((d.wait_for(30s) == std::future_status::ready));
+        BOOST_TEST(d.get() == up::md5_of(std::string_view(data).substr(r.offset, r.length)));
+    }
+    // Each part sent the way body_reader asks: chunk by chunk, from the file where nothing is held.
+    const std::size_t chunk = up::detail::chunk_bytes;
+    std::string sent;
+    for (const auto& r : ranges)
+        for (std::uint64_t at = r.offset; at < r.offset + r.length;) {
+            const auto max =
+                static_cast<std::size_t>(std::min<std::uint64_t>(chunk, r.offset + r.length - at));
+            auto h = shelf->take(at, max);
+            BOOST_REQUIRE(h.hold);
+            sent.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+            at += h.bytes.size();
+        }
+    BOOST_TEST(sent == data);
+    BOOST_TEST(shelf->bytes_sent_from_shelf() == data.size());
+    auto pass = std::make_shared<up::detail::file_hash_pass>(
+        path, data.size(), up::hash_algorithm::sha_256, data.size() + 1, 1024 * 1024, shelf);
+    auto f = asio::co_spawn(strand, pass->run(), asio::use_future);
+    BOOST_REQUIRE((f.wait_for(30s) == std::future_status::ready));
+    BOOST_TEST(f.get() == up::sha256_of(data));
+    BOOST_TEST(pass->bytes_read() == 0u);
+}
+
+// A send that went past a chunk (it read those bytes itself) drops it and keeps nothing offered
+// behind it later; a send started again from the part's start gets chunks offered ahead of it.
+BOOST_AUTO_TEST_CASE(a_send_drops_the_chunks_it_went_past) {
+    const std::size_t chunk = up::detail::chunk_bytes;
+    auto offer = [](up::detail::read_shelf& shelf, std::uint64_t at, char fill) {
+        auto buffer = up::detail::make_chunk_buffer();
+        std::fill_n(buffer.get(), chunk, static_cast<unsigned char>(fill));
+        shelf.offer(0, at, buffer, chunk);
+    };
+    up::detail::read_shelf shelf({{0, 4 * chunk}}, false, true);
+    offer(shelf, 0, 'a');
+    offer(shelf, chunk, 'b');
+    // The send reads its first chunk itself (say the hasher was late): 'a' is dropped.
+    BOOST_TEST(!shelf.take(chunk / 2, chunk / 2).hold);
+    auto b = shelf.take(chunk, chunk);
+    BOOST_REQUIRE(b.hold);
+    BOOST_TEST(b.bytes.size() == chunk);
+    BOOST_TEST(b.bytes[0] == 'b');
+    // Offered behind the send: not kept for it.
+    offer(shelf, chunk, 'x');
+    offer(shelf, 3 * chunk, 'd');
+    BOOST_TEST(!shelf.take(chunk, chunk).hold);
+    // Bigger than the send asks for: not handed out, the send reads those bytes itself.
+    BOOST_TEST(!shelf.take(3 * chunk, chunk / 2).hold);
+    // Sent again from the start (a retry): chunks offered ahead of it are kept for it again.
+    BOOST_TEST(!shelf.take(0, chunk).hold);
+    offer(shelf, 3 * chunk, 'e');
+    auto e = shelf.take(3 * chunk, chunk);
+    BOOST_REQUIRE(e.hold);
+    BOOST_TEST(e.bytes[0] == 'e');
+    BOOST_TEST(shelf.bytes_sent_from_shelf() == 2 * chunk);
+    // Outside every part: nothing.
+    BOOST_TEST(!shelf.take(4 * chunk, chunk).hold);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,11 +21,22 @@ namespace ascpp::http {
 
 namespace beast = boost::beast;
 
+// Bytes of a file that are already in memory, alive while `hold` is.
+struct held_bytes {
+    std::shared_ptr<const void> hold;
+    std::span<const unsigned char> bytes;
+};
+
 // Bytes [offset, offset + length) of a file, streamed in chunks; never loaded whole.
 struct file_range {
     std::filesystem::path path;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    // When set, asked before each chunk is read, with the chunk's offset in the file and its
+    // most bytes: bytes of the file from that offset that the program read already (a hasher
+    // did), sent instead of reading them again, or none (read the file). Called on the
+    // connection's strand: it must not block.
+    std::function<held_bytes(std::uint64_t offset, std::size_t max)> held;
 };
 
 // Called with each chunk of the request body, in order, as it is written to the socket, so a
