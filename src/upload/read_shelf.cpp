@@ -1,6 +1,6 @@
 #include "read_shelf.hpp"
 
-#include <ascpp/upload/detail/blocking.hpp>
+#include <ascpp/detail/blocking.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -63,7 +63,8 @@ chunk_buffer make_chunk_buffer() {
         static_cast<unsigned char*>(::operator new[](chunk_bytes, chunk_alignment)));
 }
 
-read_shelf::read_shelf(const std::vector<range>& parts) : arrivals_(hashing_executor()) {
+read_shelf::read_shelf(const std::vector<range>& parts)
+    : arrivals_(ascpp::detail::blocking_pool()) {
     for (const auto& r : parts)
         if (r.length)
             parts_.emplace(r.offset, part{r.offset, r.offset + r.length});

@@ -10,7 +10,7 @@
 // ones). Thread-safe.
 #pragma once
 
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -70,7 +70,7 @@ public:
     step next(std::uint64_t pos);
     // Whether next(pos) would not say wait (for arrivals().async_wait_unless).
     bool ready(std::uint64_t pos);
-    wait_queue& arrivals() noexcept { return arrivals_; }
+    ascpp::detail::wait_queue& arrivals() noexcept { return arrivals_; }
 
     // Bytes the pass took off the shelf so far (for tests and the docs' figures).
     std::uint64_t bytes_taken() const;
@@ -94,7 +94,7 @@ private:
     std::uint64_t pass_pos_ = 0;          // bytes before it are hashed
     std::size_t kept_bytes_ = 0;
     std::uint64_t taken_ = 0;
-    wait_queue arrivals_;
+    ascpp::detail::wait_queue arrivals_;
 };
 
 } // namespace ascpp::upload::detail

@@ -1,10 +1,10 @@
 #include "file_hash_pass.hpp"
 #include "part_md5s.hpp"
 
+#include <ascpp/detail/task_group.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/http/client.hpp>
 #include <ascpp/upload/backoff.hpp>
-#include <ascpp/upload/detail/task_group.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/upload_file.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -206,7 +206,7 @@ struct upload_context {
     // Coalesces refreshes: parts that saw a 403 under the same generation share one GET.
     std::atomic<std::uint64_t> refresh_generation{0};
     bool refreshing = false;
-    detail::wait_queue refreshed;
+    ascpp::detail::wait_queue refreshed;
     std::mt19937_64 rng;
 
     // Progress of this file, when a tracker follows it.
@@ -219,7 +219,7 @@ struct upload_context {
 // of a lambda temporary in a co_await expression twice.
 asio::awaitable<void> save_now(std::shared_ptr<journal> j) {
     std::function<void()> save = [j] { j->save(); };
-    co_await detail::run_blocking(std::move(save));
+    co_await ascpp::detail::run_blocking(std::move(save));
 }
 
 asio::awaitable<void> save_journal(upload_context& c) {
@@ -229,8 +229,8 @@ asio::awaitable<void> save_journal(upload_context& c) {
 
 // Runs a whole-file pass on a strand of the hashing pool.
 asio::awaitable<digest> run_pass(std::shared_ptr<detail::file_hash_pass> pass) {
-    co_return co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), pass->run(),
-                                      asio::use_awaitable);
+    co_return co_await asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()),
+                                      pass->run(), asio::use_awaitable);
 }
 
 asio::awaitable<void> hash_file(upload_context& c) {
@@ -613,7 +613,7 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     }
     advance_frontier(c);
     {
-        detail::task_group group(strand);
+        ascpp::detail::task_group group(strand);
         if (c.hash)
             group.spawn(hash_file(c));
         // In offset order: the limiter is first come first served, so sends sweep the file

@@ -1,8 +1,8 @@
 #include "pack_lookup.hpp"
 
+#include <ascpp/detail/blocking.hpp>
 #include <ascpp/http/error.hpp>
 #include <ascpp/upload/backoff.hpp>
-#include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -135,7 +135,7 @@ struct publisher {
             // A named function: GCC 12 destroys a lambda or braced temporary in a co_await
             // expression twice.
             std::function<void()> save = [j] { j->save(); };
-            co_await upload::detail::run_blocking(save);
+            co_await ascpp::detail::run_blocking(save);
         }
     }
 
@@ -654,7 +654,7 @@ struct publisher {
         result.duration = since(started);
         if (journal && result.succeeded()) {
             std::function<void()> remove = [j = journal] { j->remove(); };
-            co_await upload::detail::run_blocking(remove);
+            co_await ascpp::detail::run_blocking(remove);
         }
         co_return std::move(result);
     }

@@ -1,5 +1,5 @@
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/http/error.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -262,7 +262,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         bool in_flight = false;
         std::atomic<std::uint64_t> fetches_done{0};
         std::exception_ptr last_error;
-        upload::detail::wait_queue done;
+        ascpp::detail::wait_queue done;
 
         // Notifications (notify): each one that concerns this entry bumps `nudges` and records
         // it under the resource's id (or "*<channel>" for a release of an unknown version).
@@ -272,7 +272,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::map<std::string, std::uint64_t, std::less<>> nudged;
         std::uint64_t required = 0;
         std::uint64_t snap_nudges = 0;
-        upload::detail::wait_queue nudged_queue;
+        ascpp::detail::wait_queue nudged_queue;
     };
 
     // A state a notification carried, remembered for the watches that come to it.

@@ -4,10 +4,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-namespace ascpp::http::detail {
+namespace ascpp::detail {
 
 // About half the cores (at least one), so the rest stay free for the io_context threads. The
 // pool lives until the process exits; work is posted to it as short jobs.
 boost::asio::any_io_executor blocking_pool();
 
-} // namespace ascpp::http::detail
+} // namespace ascpp::detail

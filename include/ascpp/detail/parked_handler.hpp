@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace ascpp::upload::detail {
+namespace ascpp::detail {
 
 namespace asio = boost::asio;
 
@@ -68,4 +68,4 @@ private:
     std::unique_ptr<base> impl_;
 };
 
-} // namespace ascpp::upload::detail
+} // namespace ascpp::detail

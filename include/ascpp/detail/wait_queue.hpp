@@ -5,7 +5,7 @@
 // executor (a coroutine's own), never inside notify_*.
 #pragma once
 
-#include <ascpp/upload/detail/parked_handler.hpp>
+#include <ascpp/detail/parked_handler.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -17,7 +17,7 @@
 #include <functional>
 #include <memory>
 
-namespace ascpp::upload::detail {
+namespace ascpp::detail {
 
 namespace asio = boost::asio;
 
@@ -72,4 +72,4 @@ private:
     std::shared_ptr<state> state_;
 };
 
-} // namespace ascpp::upload::detail
+} // namespace ascpp::detail
