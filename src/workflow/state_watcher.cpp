@@ -1,5 +1,6 @@
+#include "../detail/transient.hpp"
+
 #include <ascpp/detail/wait_queue.hpp>
-#include <ascpp/http/error.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -213,18 +214,6 @@ observation observe_version(const api::background_asset_version& v,
     if (keep_model || version_rank(o.state) == 2)
         o.version = std::make_shared<const api::background_asset_version>(v);
     return o;
-}
-
-bool is_retryable_poll_failure(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const api::api_error& err) {
-        return api::is_transient_status(err.status());
-    } catch (const http::transport_error& err) {
-        return http::is_transient(err.code());
-    } catch (...) {
-        return false;
-    }
 }
 
 } // namespace
@@ -939,7 +928,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         r.first_look = false;
         if (failure) {
             ++failed_polls;
-            if (!is_retryable_poll_failure(failure) || ++r.failures >= options.max_failed_polls)
+            if (!ascpp::detail::is_transient_failure(failure) ||
+                ++r.failures >= options.max_failed_polls)
                 std::rethrow_exception(failure);
             co_return nullptr;
         }
