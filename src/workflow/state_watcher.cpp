@@ -1,4 +1,5 @@
 #include "../detail/transient.hpp"
+#include "watch_verdict.hpp"
 
 #include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
@@ -105,7 +106,9 @@ std::shared_ptr<const api::state_details> shared_details(const api::state_detail
 
 using snapshot = std::map<std::string, observation, std::less<>>;
 
-enum class watch_kind { upload_file, version, release_of_version, release_by_id };
+using detail::is_final;
+using detail::watch_kind;
+using detail::watch_verdict;
 
 std::string resource_type_of(watch_kind k, release_channel c) {
     switch (k) {
@@ -129,22 +132,6 @@ int version_rank(std::string_view s) {
         s == api::background_asset_version_state::failed)
         return 2;
     return -1;
-}
-
-bool is_final(watch_kind kind, release_channel channel, std::string_view s) {
-    switch (kind) {
-    case watch_kind::upload_file:
-        return s == api::delivery_state::complete || s == api::delivery_state::failed;
-    case watch_kind::version:
-        return s == api::background_asset_version_state::complete ||
-               s == api::background_asset_version_state::failed;
-    case watch_kind::release_of_version:
-    case watch_kind::release_by_id:
-        if (s == "SUPERSEDED")
-            return true;
-        return channel != release_channel::internal_beta && s == "REJECTED";
-    }
-    return false;
 }
 
 api::state_details details_of(const api::asset_delivery_state& d) {
@@ -965,8 +952,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 w.options.on_state(current);
         }
         const std::string type = resource_type_of(w.kind, w.channel);
-        if (!current.empty() &&
-            std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end()) {
+        const auto verdict =
+            detail::judge_watch(w.kind, w.channel, w.targets, current, seen->state);
+        if (verdict == watch_verdict::reached) {
             if (w.kind == watch_kind::version && !seen->version) {
                 // A listing left the model out (no watch wanted this state when it was made):
                 // read the version.
@@ -978,12 +966,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             }
             co_return std::make_unique<observation>(std::move(*seen));
         }
-        if (!current.empty() && is_final(w.kind, w.channel, current))
+        if (verdict == watch_verdict::unreachable)
             throw watch_error(watch_error::reason::unreachable, type, w.id, current,
                               seen->details_copy(),
                               type + " " + w.id + " ended " + current + describe(seen->details));
-        if (w.kind == watch_kind::release_of_version &&
-            seen->state == api::background_asset_version_state::failed)
+        if (verdict == watch_verdict::version_failed)
             throw watch_error(watch_error::reason::unreachable,
                               std::string(api::background_asset_version::resource_type), w.id,
                               seen->state, seen->details_copy(),
@@ -1048,11 +1035,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (w.options.on_state)
                 w.options.on_state(r.last_state);
         }
-        if (std::find(w.targets.begin(), w.targets.end(), p->state) != w.targets.end()) {
+        const auto verdict = detail::judge_watch(w.kind, w.channel, w.targets, p->state);
+        if (verdict == watch_verdict::reached) {
             ++pushed_results;
             return pushed_observation(w, r.reg, p->state);
         }
-        if (is_final(w.kind, w.channel, p->state))
+        if (verdict == watch_verdict::unreachable)
             r.look = r.fresh = true;
         else if (r.woken)
             r.look = r.fresh = false;
