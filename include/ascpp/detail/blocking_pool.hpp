@@ -4,6 +4,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+namespace ascpp {
+// As in <ascpp/async.hpp>: every layer of the library spells Boost.Asio `asio`.
+namespace asio = boost::asio;
+} // namespace ascpp
+
 namespace ascpp::detail {
 
 // About half the cores (at least one), so the rest stay free for the io_context threads. The

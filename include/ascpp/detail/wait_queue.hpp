@@ -17,9 +17,12 @@
 #include <functional>
 #include <memory>
 
-namespace ascpp::detail {
-
+namespace ascpp {
+// As in <ascpp/async.hpp>: every layer of the library spells Boost.Asio `asio`.
 namespace asio = boost::asio;
+} // namespace ascpp
+
+namespace ascpp::detail {
 
 class wait_queue {
 public:
