@@ -1,5 +1,7 @@
 #include <ascpp/api/error.hpp>
 
+#include "../detail/error_category.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value_to.hpp>
 
@@ -43,40 +45,36 @@ detail::parsed_error_body parse(unsigned status, const std::string& operation,
 
 namespace {
 
-class api_category : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "ascpp.api"; }
-    std::string message(int ev) const override {
-        switch (static_cast<errc>(ev)) {
-        case errc::bad_request:
-            return "bad request (HTTP 400)";
-        case errc::unauthorized:
-            return "not authorized (HTTP 401)";
-        case errc::forbidden:
-            return "forbidden (HTTP 403)";
-        case errc::not_found:
-            return "not found (HTTP 404)";
-        case errc::conflict:
-            return "conflict (HTTP 409)";
-        case errc::unprocessable:
-            return "unprocessable entity (HTTP 422)";
-        case errc::rate_limited:
-            return "rate limited (HTTP 429)";
-        case errc::server_error:
-            return "server error (HTTP 5xx)";
-        case errc::unexpected_status:
-            return "unexpected HTTP status";
-        case errc::invalid_response:
-            return "response does not match the API description";
-        }
-        return "unknown API error";
+std::string describe(errc e) {
+    switch (e) {
+    case errc::bad_request:
+        return "bad request (HTTP 400)";
+    case errc::unauthorized:
+        return "not authorized (HTTP 401)";
+    case errc::forbidden:
+        return "forbidden (HTTP 403)";
+    case errc::not_found:
+        return "not found (HTTP 404)";
+    case errc::conflict:
+        return "conflict (HTTP 409)";
+    case errc::unprocessable:
+        return "unprocessable entity (HTTP 422)";
+    case errc::rate_limited:
+        return "rate limited (HTTP 429)";
+    case errc::server_error:
+        return "server error (HTTP 5xx)";
+    case errc::unexpected_status:
+        return "unexpected HTTP status";
+    case errc::invalid_response:
+        return "response does not match the API description";
     }
-};
+    return "unknown API error";
+}
 
 } // namespace
 
 const boost::system::error_category& category() noexcept {
-    static const api_category instance;
+    static const ascpp::detail::enum_category<errc> instance("ascpp.api", describe);
     return instance;
 }
 

@@ -1,7 +1,7 @@
 #include "body_reader.hpp"
 #include "read_response.hpp"
 
-#include <ascpp/http/detail/blocking_pool.hpp>
+#include <ascpp/detail/blocking_pool.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -24,6 +24,8 @@
 #include <vector>
 
 namespace ascpp::http::detail {
+
+using ascpp::detail::blocking_pool;
 
 namespace {
 

@@ -356,7 +356,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
             grant g = co_await self->acquire(where, attempt > 1, deadline, timeout);
             const bool fresh = !g.conn;
             if (!fresh)
-                self->stats.add(&client_stats::connections_reused);
+                self->stats.add(&detail::stats_recorder::connections_reused);
             std::unique_ptr<connection> conn =
                 fresh ? std::make_unique<connection>(asio::make_strand(self->executor), where,
                                                      &self->tls_context)
@@ -396,7 +396,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                           "request to " + where.name + ": cancelled by the caller");
                 throw;
             }
-            self->stats.add(&client_stats::requests_retried);
+            self->stats.add(&detail::stats_recorder::requests_retried);
             if (req.on_body_restart)
                 req.on_body_restart();
         }

@@ -239,7 +239,7 @@ asio::awaitable<void> open_connection(connection& c, const attempt_args& a) {
             throw attempt_error(errc::tls_failed, "handshake " + where.name + ": " + reason, false);
         }
     }
-    a.stats.add(&client_stats::connections_opened);
+    a.stats.add(&stats_recorder::connections_opened);
 }
 
 } // namespace ascpp::http::detail

@@ -134,7 +134,7 @@ asio::awaitable<void> write_file_body(Stream& stream, const attempt_args& a) {
             const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
             throw io_failure(ec, "write", a, false, cancelled);
         }
-        a.stats.add(&client_stats::bytes_sent, chunk.size());
+        a.stats.add(&stats_recorder::bytes_sent, chunk.size());
     }
 }
 
@@ -152,7 +152,7 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
         bhttp::request_serializer<bhttp::empty_body> serializer(msg);
         n = co_await bhttp::async_write_header(stream, serializer,
                                                asio::redirect_error(asio::use_awaitable, ec));
-        a.stats.add(&client_stats::bytes_sent, n);
+        a.stats.add(&stats_recorder::bytes_sent, n);
         if (ec) {
             const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
             throw io_failure(ec, "write", a, false, cancelled);
@@ -176,7 +176,7 @@ asio::awaitable<void> write_request(Stream& stream, const attempt_args& a) {
         req.on_chunk(std::span<const unsigned char>(
             reinterpret_cast<const unsigned char*>(text->data()), text->size()));
     n = co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
-    a.stats.add(&client_stats::bytes_sent, n);
+    a.stats.add(&stats_recorder::bytes_sent, n);
     if (ec) {
         const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
         throw io_failure(ec, "write", a, false, cancelled);
@@ -187,7 +187,7 @@ template <class Stream>
 asio::awaitable<attempt_result> exchange(Stream& stream, connection& c, const attempt_args& a) {
     c.tcp().expires_at(a.deadline);
     co_await write_request(stream, a);
-    a.stats.add(&client_stats::requests_sent);
+    a.stats.add(&stats_recorder::requests_sent);
     auto result = co_await read_response(stream, c.buffer, a);
     c.tcp().expires_never();
     co_return result;

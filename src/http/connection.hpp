@@ -11,10 +11,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -46,20 +46,34 @@ bool is_loopback(const std::string& host, bool host_is_ip);
 
 // The counters of client_stats, updated by every request; one small lock so a snapshot is
 // consistent.
+// The transport's counters, added to from every connection's strand. Relaxed atomics rather than
+// a lock: each counter only grows and is read on its own, so a snapshot need not be one instant
+// across counters (a byte count may include a request that requests_sent does not yet).
 class stats_recorder {
 public:
-    void add(std::uint64_t client_stats::*counter, std::uint64_t n = 1) {
-        std::lock_guard lock(mutex_);
-        stats_.*counter += n;
+    using counter = std::atomic<std::uint64_t>;
+
+    void add(counter stats_recorder::*c, std::uint64_t n = 1) noexcept {
+        (this->*c).fetch_add(n, std::memory_order_relaxed);
     }
-    client_stats snapshot() const {
-        std::lock_guard lock(mutex_);
-        return stats_;
+    // connections_open and connections_open_peak are the pool's; the client fills them in.
+    client_stats snapshot() const noexcept {
+        client_stats s;
+        s.connections_opened = connections_opened.load(std::memory_order_relaxed);
+        s.connections_reused = connections_reused.load(std::memory_order_relaxed);
+        s.requests_retried = requests_retried.load(std::memory_order_relaxed);
+        s.requests_sent = requests_sent.load(std::memory_order_relaxed);
+        s.bytes_sent = bytes_sent.load(std::memory_order_relaxed);
+        s.bytes_received = bytes_received.load(std::memory_order_relaxed);
+        return s;
     }
 
-private:
-    mutable std::mutex mutex_;
-    client_stats stats_;
+    counter connections_opened{0};
+    counter connections_reused{0};
+    counter requests_retried{0};
+    counter requests_sent{0};
+    counter bytes_sent{0};
+    counter bytes_received{0};
 };
 
 // One keep-alive connection. All its I/O objects live on its own strand, and every operation on

@@ -36,7 +36,7 @@ asio::awaitable<attempt_result> read_response(Stream& stream, beast::flat_buffer
         error_code ec;
         std::size_t n = co_await bhttp::async_read(stream, buffer, parser,
                                                    asio::redirect_error(asio::use_awaitable, ec));
-        a.stats.add(&client_stats::bytes_received, n);
+        a.stats.add(&stats_recorder::bytes_received, n);
         if (ec) {
             const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
             throw io_failure(ec, "read", a, interim > 0 || parser.got_some(), cancelled);

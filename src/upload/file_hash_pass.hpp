@@ -6,8 +6,8 @@
 
 #include "read_shelf.hpp"
 
-#include <ascpp/upload/detail/blocking.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/detail/blocking.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/upload/hasher.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,7 +30,7 @@ public:
                    std::uint64_t max_lead, std::size_t block_size = 1024 * 1024,
                    std::shared_ptr<read_shelf> shelf = nullptr);
 
-    // Reads and hashes the whole file; run it on a strand of hashing_executor(). Throws
+    // Reads and hashes the whole file; run it on a strand of blocking_pool(). Throws
     // upload_error (file_error, file_changed) or operation_aborted when cancelled.
     asio::awaitable<digest> run();
 
@@ -52,7 +52,7 @@ private:
     std::atomic<std::uint64_t> position_{0};
     std::atomic<std::uint64_t> read_{0};
     std::shared_ptr<read_shelf> shelf_;
-    wait_queue wake_;
+    ascpp::detail::wait_queue wake_;
 };
 
 } // namespace ascpp::upload::detail

@@ -3,7 +3,7 @@
 
 #include <ascpp/upload/hasher.hpp>
 
-#include <ascpp/http/detail/blocking_pool.hpp>
+#include <ascpp/detail/blocking_pool.hpp>
 #include <ascpp/upload/upload_error.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -135,32 +135,12 @@ digest composite_md5(std::span<const digest> part_md5s_in_part_order) {
 
 namespace detail {
 
-asio::any_io_executor hashing_executor() {
-    // The transport's pool, which also reads request bodies: one pool, so hashing and reading
-    // share the cores left to them instead of competing with twice the threads.
-    return http::detail::blocking_pool();
-}
-
-asio::awaitable<void> run_blocking(std::function<void()> work) {
-    // Named, not written inside the co_await: GCC 12 destroys the captures of a lambda
-    // temporary in a co_await expression twice.
-    auto job = [work = std::move(work)]() -> asio::awaitable<void> {
-        work();
-        co_return;
-    };
-    // Not cancellable: a job is short, and one that was asked for must happen (a journal save of
-    // an acknowledged part skipped by a cancellation would make the next run send it again).
-    co_await asio::co_spawn(
-        hashing_executor(), std::move(job),
-        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
-}
-
 file_hash_pass::file_hash_pass(std::filesystem::path path, std::uint64_t size,
                                hash_algorithm algorithm, std::uint64_t max_lead,
                                std::size_t block_size, std::shared_ptr<read_shelf> shelf)
     : path_(std::move(path)), size_(size), algorithm_(algorithm),
       max_lead_(std::max<std::uint64_t>(max_lead, block_size)), block_size_(block_size),
-      shelf_(std::move(shelf)), wake_(hashing_executor()) {}
+      shelf_(std::move(shelf)), wake_(ascpp::detail::blocking_pool()) {}
 
 bool file_hash_pass::may_read_at(std::uint64_t pos) const noexcept {
     return pos < frontier_.load() + max_lead_;

@@ -3,7 +3,7 @@
 #include "md5_multi.hpp"
 #include "read_only_file.hpp"
 
-#include <ascpp/upload/detail/blocking.hpp>
+#include <ascpp/detail/blocking.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,7 +23,7 @@ namespace ascpp::upload::detail {
 part_md5::part_md5(std::filesystem::path path, std::uint64_t offset, std::uint64_t length,
                    std::shared_ptr<read_shelf> shelf)
     : path_(std::move(path)), offset_(offset), length_(length), shelf_(std::move(shelf)),
-      done_(hashing_executor()) {}
+      done_(ascpp::detail::blocking_pool()) {}
 
 void part_md5::set(digest d) {
     {
@@ -96,7 +96,7 @@ private:
     };
     static constexpr std::size_t chunk_size = chunk_bytes;
 
-    part_md5_hasher() : strand_(asio::make_strand(hashing_executor())) {}
+    part_md5_hasher() : strand_(asio::make_strand(ascpp::detail::blocking_pool())) {}
 
     // The next queued part, or null.
     std::shared_ptr<part_md5> next() {

@@ -11,7 +11,7 @@
 
 #include "read_shelf.hpp"
 
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/upload/hasher.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -47,7 +47,7 @@ private:
     bool known_ = false;
     digest digest_;
     std::exception_ptr failure_;
-    wait_queue done_;
+    ascpp::detail::wait_queue done_;
 };
 
 // How many parts of one upload are handed to the hasher together. A part asked for alone would

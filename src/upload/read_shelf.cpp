@@ -1,6 +1,6 @@
 #include "read_shelf.hpp"
 
-#include <ascpp/upload/detail/blocking.hpp>
+#include <ascpp/detail/blocking.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -74,7 +74,7 @@ struct read_shelf::chunk {
 };
 
 read_shelf::read_shelf(const std::vector<range>& parts, bool pass, bool sends)
-    : pass_(pass), sends_(sends), arrivals_(hashing_executor()) {
+    : pass_(pass), sends_(sends), arrivals_(ascpp::detail::blocking_pool()) {
     for (const auto& r : parts)
         if (r.length)
             parts_.emplace(r.offset, part{r.offset, r.offset, r.offset + r.length, r.offset});

@@ -12,7 +12,7 @@
 // as they do the bytes of parts that need no MD5 (resumed ones). Thread-safe.
 #pragma once
 
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -72,7 +72,7 @@ public:
     step next(std::uint64_t pos);
     // Whether next(pos) would not say wait (for arrivals().async_wait_unless).
     bool ready(std::uint64_t pos);
-    wait_queue& arrivals() noexcept { return arrivals_; }
+    ascpp::detail::wait_queue& arrivals() noexcept { return arrivals_; }
 
     // A send, about to send at most `max` bytes at file offset `offset`: the chunk the part
     // hasher read there, when kept (its bytes, at most `max`, alive while `hold` is), or nothing:
@@ -112,7 +112,7 @@ private:
     std::map<std::uint64_t, std::shared_ptr<chunk>> sends_kept_; // for the sends, by offset
     std::uint64_t pass_pos_ = 0;                                 // bytes before it are hashed
     std::uint64_t taken_ = 0, sent_ = 0;
-    wait_queue arrivals_;
+    ascpp::detail::wait_queue arrivals_;
 };
 
 } // namespace ascpp::upload::detail

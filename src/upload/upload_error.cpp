@@ -1,6 +1,8 @@
 // The upload layer's error codes and their category.
 #include <ascpp/upload/upload_error.hpp>
 
+#include "../detail/error_category.hpp"
+
 namespace ascpp::upload {
 
 std::string_view to_string(upload_errc e) noexcept {
@@ -27,20 +29,9 @@ std::string_view to_string(upload_errc e) noexcept {
     return "unknown";
 }
 
-namespace {
-
-class upload_error_category : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "ascpp.upload"; }
-    std::string message(int ev) const override {
-        return std::string(to_string(static_cast<upload_errc>(ev)));
-    }
-};
-
-} // namespace
-
 const boost::system::error_category& upload_category() noexcept {
-    static const upload_error_category instance;
+    static const ascpp::detail::enum_category<upload_errc> instance(
+        "ascpp.upload", [](upload_errc e) { return std::string(to_string(e)); });
     return instance;
 }
 

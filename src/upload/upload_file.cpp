@@ -1,10 +1,11 @@
 #include "file_hash_pass.hpp"
+#include "part_attempt.hpp"
 #include "part_md5s.hpp"
 
+#include <ascpp/detail/task_group.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/http/client.hpp>
 #include <ascpp/upload/backoff.hpp>
-#include <ascpp/upload/detail/task_group.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/upload_file.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -173,7 +174,6 @@ struct part_state {
     digest md5;
     // Asked for when the part, or one shortly before it, is first sent; its retries reuse it.
     std::shared_ptr<detail::part_md5> md5_job;
-    unsigned refreshes = 0;
 };
 
 struct upload_context {
@@ -206,7 +206,7 @@ struct upload_context {
     // Coalesces refreshes: parts that saw a 403 under the same generation share one GET.
     std::atomic<std::uint64_t> refresh_generation{0};
     bool refreshing = false;
-    detail::wait_queue refreshed;
+    ascpp::detail::wait_queue refreshed;
     std::mt19937_64 rng;
 
     // Progress of this file, when a tracker follows it.
@@ -219,7 +219,7 @@ struct upload_context {
 // of a lambda temporary in a co_await expression twice.
 asio::awaitable<void> save_now(std::shared_ptr<journal> j) {
     std::function<void()> save = [j] { j->save(); };
-    co_await detail::run_blocking(std::move(save));
+    co_await ascpp::detail::run_blocking(std::move(save));
 }
 
 asio::awaitable<void> save_journal(upload_context& c) {
@@ -229,16 +229,12 @@ asio::awaitable<void> save_journal(upload_context& c) {
 
 // Runs a whole-file pass on a strand of the hashing pool.
 asio::awaitable<digest> run_pass(std::shared_ptr<detail::file_hash_pass> pass) {
-    co_return co_await asio::co_spawn(asio::make_strand(detail::hashing_executor()), pass->run(),
-                                      asio::use_awaitable);
+    co_return co_await asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()),
+                                      pass->run(), asio::use_awaitable);
 }
 
 asio::awaitable<void> hash_file(upload_context& c) {
     c.file_digest = co_await run_pass(c.hash);
-}
-
-bool is_cancellation(const http::transport_error& e) {
-    return e.code() == asio::error::operation_aborted;
 }
 
 std::string delivery_state_of(const api::background_asset_upload_file& f) {
@@ -322,10 +318,7 @@ void hash_parts_from(upload_context& c, std::size_t index) {
 
 asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
     auto& part = c.parts[index];
-    const auto& retry = c.options.retry;
-    unsigned failures = 0;
-    std::string last_failure;
-    bool etag_mismatch = false;
+    detail::part_tally tally;
     for (;;) {
         const part_operation op = part.op; // a refresh may replace part.op meanwhile
         const auto generation = c.refresh_generation.load();
@@ -362,89 +355,60 @@ asio::awaitable<void> send_part(upload_context& c, std::size_t index) {
         req.on_body_restart = [&] { attempt_failed(); };
 
         std::optional<http::response> response;
+        detail::part_outcome outcome;
+        std::string transport_what;
         try {
             response = co_await c.client.http().send(std::move(req));
         } catch (const http::transport_error& e) {
-            attempt_failed();
-            if (is_cancellation(e))
-                throw boost::system::system_error(asio::error::operation_aborted);
-            if (e.code() == http::errc::file_error)
-                throw upload_error(upload_errc::file_error, e.what(), op.part_number);
-            if (!http::is_transient(e.code()))
-                throw upload_error(upload_errc::part_failed,
-                                   "part " + std::to_string(op.part_number) + ": " + e.what(),
-                                   op.part_number);
-            last_failure = e.what();
+            outcome.transport_error = e.code();
+            transport_what = e.what();
         } catch (...) {
             attempt_failed();
             throw;
         }
-        // The hasher read these bytes from the file: a matching ETag says the host stored exactly
-        // them. Taken before the permit goes: a part whose MD5 is behind holds its place.
-        digest part_md5;
-        if (response && response->ok())
-            part_md5 = co_await part.md5_job->get();
+        if (response) {
+            outcome.status = response->status;
+            outcome.etag = response->header("ETag");
+            // Taken before the permit goes: a part whose MD5 is behind holds its place.
+            if (response->ok())
+                outcome.part_md5 = co_await part.md5_job->get();
+        }
+        outcome.transport_what = transport_what;
         permit.release();
 
-        if (response) {
-            if (response->ok()) {
-                auto etag = response->header("ETag");
-                digest claimed = digest_from_hex(etag, 16);
-                if (!etag.empty() && claimed.size == 16 && claimed != part_md5) {
-                    // The host stored other bytes than we hashed: send the part again, and hash
-                    // it again (the file may have changed; the final identity check says so).
-                    etag_mismatch = true;
-                    part.md5_job.reset();
-                    last_failure = "the ETag the upload host returned is not the MD5 of the part";
-                    attempt_failed();
-                } else {
-                    part.md5 = part_md5;
-                    part.done = true;
-                    ++c.parts_sent;
-                    if (auto* t = c.tracker())
-                        t->part_done(*c.progress_index, op.length, counted);
-                    advance_frontier(c);
-                    if (c.options.journal) {
-                        c.options.journal->record_part(
-                            c.journal_key, {op.part_number, op.offset, op.length, part_md5});
-                        co_await save_journal(c);
-                    }
-                    co_return;
-                }
-            } else if (response->status == 403) {
-                // Presigned URLs expire: ask the service for fresh ones instead of failing.
-                attempt_failed();
-                if (++part.refreshes > retry.max_url_refreshes)
-                    throw upload_error(upload_errc::part_failed,
-                                       "part " + std::to_string(op.part_number) +
-                                           ": the upload host still answers 403 after " +
-                                           std::to_string(retry.max_url_refreshes) +
-                                           " refreshes of the upload operations",
-                                       op.part_number);
-                co_await refresh_operations(c, generation);
-                continue;
-            } else if (api::is_transient_status(response->status)) {
-                attempt_failed();
-                last_failure = "the upload host answered HTTP " + std::to_string(response->status);
-            } else {
-                attempt_failed();
-                throw upload_error(upload_errc::part_failed,
-                                   "part " + std::to_string(op.part_number) +
-                                       ": the upload host answered HTTP " +
-                                       std::to_string(response->status),
-                                   op.part_number);
+        auto verdict = detail::judge_part_attempt(outcome, tally, c.options.retry, op.part_number);
+        if (verdict.step == detail::part_step::acknowledged) {
+            part.md5 = outcome.part_md5;
+            part.done = true;
+            ++c.parts_sent;
+            if (auto* t = c.tracker())
+                t->part_done(*c.progress_index, op.length, counted);
+            advance_frontier(c);
+            if (c.options.journal) {
+                c.options.journal->record_part(c.journal_key,
+                                               {op.part_number, op.offset, op.length, part.md5});
+                co_await save_journal(c);
             }
+            co_return;
         }
-
-        if (++failures >= retry.max_attempts)
-            throw upload_error(etag_mismatch ? upload_errc::checksum_mismatch
-                                             : upload_errc::part_failed,
-                               "part " + std::to_string(op.part_number) + " failed " +
-                                   std::to_string(failures) + " times; last: " + last_failure,
-                               op.part_number);
+        attempt_failed();
+        if (verdict.rehash)
+            part.md5_job.reset();
+        switch (verdict.step) {
+        case detail::part_step::cancelled:
+            throw boost::system::system_error(asio::error::operation_aborted);
+        case detail::part_step::fail:
+            throw upload_error(verdict.error, verdict.message, op.part_number);
+        case detail::part_step::refresh:
+            co_await refresh_operations(c, generation);
+            continue;
+        case detail::part_step::acknowledged:
+        case detail::part_step::retry:
+            break;
+        }
         ++c.part_retries;
         asio::steady_timer timer(co_await asio::this_coro::executor);
-        timer.expires_after(backoff_delay(retry, failures, c.rng));
+        timer.expires_after(backoff_delay(c.options.retry, tally.failures, c.rng));
         co_await timer.async_wait(asio::use_awaitable);
     }
 }
@@ -621,7 +585,7 @@ asio::awaitable<upload_result> run_upload(api::client& client,
     }
     advance_frontier(c);
     {
-        detail::task_group group(strand);
+        ascpp::detail::task_group group(strand);
         if (c.hash)
             group.spawn(hash_file(c));
         // In offset order: the limiter is first come first served, so sends sweep the file

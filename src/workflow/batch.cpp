@@ -2,8 +2,8 @@
 // batch_file.cpp).
 #include "pack_lookup.hpp"
 
+#include <ascpp/detail/task_group.hpp>
 #include <ascpp/http/error.hpp>
-#include <ascpp/upload/detail/task_group.hpp>
 #include <ascpp/workflow/batch.hpp>
 
 #include <boost/asio/error.hpp>
@@ -166,7 +166,7 @@ asio::awaitable<batch_summary> publish_batch(api::client& client, std::vector<ba
     const std::size_t workers =
         std::min(std::max<std::size_t>(options.max_concurrent_publishes, 1), entries.size());
     auto strand = asio::make_strand(client.executor());
-    upload::detail::task_group group(strand);
+    ascpp::detail::task_group group(strand);
     std::atomic<std::size_t> next{0};
 
     auto worker = [&]() -> asio::awaitable<void> {

@@ -7,6 +7,8 @@
 #include <ascpp/upload/upload_error.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
+#include "../detail/error_category.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/multiple_exceptions.hpp>
 
@@ -16,25 +18,15 @@ namespace ascpp {
 
 namespace {
 
-class general_category : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "ascpp"; }
-    std::string message(int) const override { return "operation failed"; }
-};
-
-class watch_error_category : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "ascpp.watch"; }
-    std::string message(int ev) const override {
-        switch (static_cast<workflow::watch_errc>(ev)) {
-        case workflow::watch_errc::timed_out:
-            return "timed out before the target state";
-        case workflow::watch_errc::unreachable:
-            return "a final state other than the target was reached";
-        }
-        return "unknown watch error";
+std::string describe(workflow::watch_errc e) {
+    switch (e) {
+    case workflow::watch_errc::timed_out:
+        return "timed out before the target state";
+    case workflow::watch_errc::unreachable:
+        return "a final state other than the target was reached";
     }
-};
+    return "unknown watch error";
+}
 
 boost::system::error_code classify(const std::exception_ptr& e, diagnostics* d) {
     try {
@@ -79,7 +71,9 @@ boost::system::error_code classify(const std::exception_ptr& e, diagnostics* d) 
 } // namespace
 
 const boost::system::error_category& category() noexcept {
-    static const general_category instance;
+    // Every value means the same: the failure was none of the layers' own errors.
+    static const detail::enum_category<errc> instance(
+        "ascpp", [](errc) { return std::string("operation failed"); });
     return instance;
 }
 
@@ -100,7 +94,7 @@ boost::system::error_code error_code_of(const std::exception_ptr& e, diagnostics
 namespace ascpp::workflow {
 
 const boost::system::error_category& watch_category() noexcept {
-    static const watch_error_category instance;
+    static const ascpp::detail::enum_category<watch_errc> instance("ascpp.watch", describe);
     return instance;
 }
 

@@ -1,8 +1,8 @@
+#include "../detail/transient.hpp"
 #include "pack_lookup.hpp"
 
-#include <ascpp/http/error.hpp>
+#include <ascpp/detail/blocking.hpp>
 #include <ascpp/upload/backoff.hpp>
-#include <ascpp/upload/detail/blocking.hpp>
 #include <ascpp/workflow/publish.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -37,20 +37,6 @@ std::string version_state_of(const api::background_asset_version& v) {
 
 bool committed(std::string_view s) {
     return s == api::delivery_state::upload_complete || s == api::delivery_state::complete;
-}
-
-// A failure after which a find-or-create step is worth running again: the service or the
-// connection failed, so a create may or may not have happened, and looking again tells.
-bool worth_reconciling(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const api::api_error& err) {
-        return err.status() >= 500 && err.status() <= 599;
-    } catch (const http::transport_error& err) {
-        return err.code() == http::errc::connection_closed || err.code() == http::errc::timed_out;
-    } catch (...) {
-        return false;
-    }
 }
 
 // How a local file compares with the file of that type on the newest processed version.
@@ -135,7 +121,7 @@ struct publisher {
             // A named function: GCC 12 destroys a lambda or braced temporary in a co_await
             // expression twice.
             std::function<void()> save = [j] { j->save(); };
-            co_await upload::detail::run_blocking(save);
+            co_await ascpp::detail::run_blocking(save);
         }
     }
 
@@ -545,8 +531,10 @@ struct publisher {
         }
     }
 
-    // Runs a find-or-create step, and again after a failure that may have left its create half
-    // done: the step looks before it creates, so a second round finds what the first made.
+    // Runs a find-or-create step again after a transient failure (src/detail/transient.hpp). After
+    // a 5xx or a lost connection the create may or may not have happened; after a 429 or a
+    // refused connection it did not. The step looks before it creates, so running it again is
+    // right either way: a second round finds what the first made, or makes what it did not.
     asio::awaitable<void> reconciled(asio::awaitable<void> (publisher::*step)()) {
         upload::retry_options pacing; // the upload engine's backoff, from reconcile_delay
         pacing.initial_delay = opts.reconcile_delay;
@@ -559,7 +547,7 @@ struct publisher {
             } catch (...) {
                 failure = std::current_exception();
             }
-            if (round >= opts.reconcile_rounds || !worth_reconciling(failure))
+            if (round >= opts.reconcile_rounds || !ascpp::detail::is_transient_failure(failure))
                 std::rethrow_exception(failure);
             ++result.reconciled_steps;
             asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -654,7 +642,7 @@ struct publisher {
         result.duration = since(started);
         if (journal && result.succeeded()) {
             std::function<void()> remove = [j = journal] { j->remove(); };
-            co_await upload::detail::run_blocking(remove);
+            co_await ascpp::detail::run_blocking(remove);
         }
         co_return std::move(result);
     }

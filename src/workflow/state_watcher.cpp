@@ -1,5 +1,7 @@
-#include <ascpp/http/error.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include "../detail/transient.hpp"
+#include "watch_verdict.hpp"
+
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/workflow/state_watcher.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -104,7 +106,9 @@ std::shared_ptr<const api::state_details> shared_details(const api::state_detail
 
 using snapshot = std::map<std::string, observation, std::less<>>;
 
-enum class watch_kind { upload_file, version, release_of_version, release_by_id };
+using detail::is_final;
+using detail::watch_kind;
+using detail::watch_verdict;
 
 std::string resource_type_of(watch_kind k, release_channel c) {
     switch (k) {
@@ -128,22 +132,6 @@ int version_rank(std::string_view s) {
         s == api::background_asset_version_state::failed)
         return 2;
     return -1;
-}
-
-bool is_final(watch_kind kind, release_channel channel, std::string_view s) {
-    switch (kind) {
-    case watch_kind::upload_file:
-        return s == api::delivery_state::complete || s == api::delivery_state::failed;
-    case watch_kind::version:
-        return s == api::background_asset_version_state::complete ||
-               s == api::background_asset_version_state::failed;
-    case watch_kind::release_of_version:
-    case watch_kind::release_by_id:
-        if (s == "SUPERSEDED")
-            return true;
-        return channel != release_channel::internal_beta && s == "REJECTED";
-    }
-    return false;
 }
 
 api::state_details details_of(const api::asset_delivery_state& d) {
@@ -215,18 +203,6 @@ observation observe_version(const api::background_asset_version& v,
     return o;
 }
 
-bool is_retryable_poll_failure(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const api::api_error& err) {
-        return api::is_transient_status(err.status());
-    } catch (const http::transport_error& err) {
-        return http::is_transient(err.code());
-    } catch (...) {
-        return false;
-    }
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +238,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         bool in_flight = false;
         std::atomic<std::uint64_t> fetches_done{0};
         std::exception_ptr last_error;
-        upload::detail::wait_queue done;
+        ascpp::detail::wait_queue done;
 
         // Notifications (notify): each one that concerns this entry bumps `nudges` and records
         // it under the resource's id (or "*<channel>" for a release of an unknown version).
@@ -272,7 +248,7 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         std::map<std::string, std::uint64_t, std::less<>> nudged;
         std::uint64_t required = 0;
         std::uint64_t snap_nudges = 0;
-        upload::detail::wait_queue nudged_queue;
+        ascpp::detail::wait_queue nudged_queue;
     };
 
     // A state a notification carried, remembered for the watches that come to it.
@@ -939,7 +915,8 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
         r.first_look = false;
         if (failure) {
             ++failed_polls;
-            if (!is_retryable_poll_failure(failure) || ++r.failures >= options.max_failed_polls)
+            if (!ascpp::detail::is_transient_failure(failure) ||
+                ++r.failures >= options.max_failed_polls)
                 std::rethrow_exception(failure);
             co_return nullptr;
         }
@@ -975,8 +952,9 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
                 w.options.on_state(current);
         }
         const std::string type = resource_type_of(w.kind, w.channel);
-        if (!current.empty() &&
-            std::find(w.targets.begin(), w.targets.end(), current) != w.targets.end()) {
+        const auto verdict =
+            detail::judge_watch(w.kind, w.channel, w.targets, current, seen->state);
+        if (verdict == watch_verdict::reached) {
             if (w.kind == watch_kind::version && !seen->version) {
                 // A listing left the model out (no watch wanted this state when it was made):
                 // read the version.
@@ -988,12 +966,11 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             }
             co_return std::make_unique<observation>(std::move(*seen));
         }
-        if (!current.empty() && is_final(w.kind, w.channel, current))
+        if (verdict == watch_verdict::unreachable)
             throw watch_error(watch_error::reason::unreachable, type, w.id, current,
                               seen->details_copy(),
                               type + " " + w.id + " ended " + current + describe(seen->details));
-        if (w.kind == watch_kind::release_of_version &&
-            seen->state == api::background_asset_version_state::failed)
+        if (verdict == watch_verdict::version_failed)
             throw watch_error(watch_error::reason::unreachable,
                               std::string(api::background_asset_version::resource_type), w.id,
                               seen->state, seen->details_copy(),
@@ -1058,11 +1035,12 @@ struct state_watcher::state : std::enable_shared_from_this<state> {
             if (w.options.on_state)
                 w.options.on_state(r.last_state);
         }
-        if (std::find(w.targets.begin(), w.targets.end(), p->state) != w.targets.end()) {
+        const auto verdict = detail::judge_watch(w.kind, w.channel, w.targets, p->state);
+        if (verdict == watch_verdict::reached) {
             ++pushed_results;
             return pushed_observation(w, r.reg, p->state);
         }
-        if (is_final(w.kind, w.channel, p->state))
+        if (verdict == watch_verdict::unreachable)
             r.look = r.fresh = true;
         else if (r.woken)
             r.look = r.fresh = false;

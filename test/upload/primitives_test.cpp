@@ -3,9 +3,9 @@
 #include "../../src/upload/file_hash_pass.hpp"
 #include "../../src/upload/part_md5s.hpp"
 
+#include <ascpp/detail/task_group.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 #include <ascpp/upload/backoff.hpp>
-#include <ascpp/upload/detail/task_group.hpp>
-#include <ascpp/upload/detail/wait_queue.hpp>
 #include <ascpp/upload/hasher.hpp>
 #include <ascpp/upload/limiter.hpp>
 #include <ascpp/upload/progress.hpp>
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(wait_unless_never_misses_a_wakeup) {
     // A notifier that flips the flag before notifying on another thread is never missed.
     asio::thread_pool pool(2);
     for (int round = 0; round < 200; ++round) {
-        up::detail::wait_queue q(pool.get_executor());
+        ascpp::detail::wait_queue q(pool.get_executor());
         std::atomic<bool> flag{false};
         auto f = q.async_wait_unless([&] { return flag.load(); }, asio::use_future);
         auto notified = asio::post(pool, asio::use_future([&] {
@@ -254,7 +254,7 @@ BOOST_AUTO_TEST_CASE(first_failure_cancels_the_rest_and_is_rethrown) {
     auto f = asio::co_spawn(
         strand,
         [&]() -> asio::awaitable<void> {
-            up::detail::task_group g(co_await asio::this_coro::executor);
+            ascpp::detail::task_group g(co_await asio::this_coro::executor);
             for (int i = 0; i < 5; ++i)
                 g.spawn(sleeper(10s, finished, aborted));
             g.spawn(failer());
@@ -278,7 +278,7 @@ BOOST_AUTO_TEST_CASE(cancelling_the_joiner_cancels_every_task_and_waits_for_them
     auto f = asio::co_spawn(
         asio::make_strand(io),
         [&]() -> asio::awaitable<void> {
-            up::detail::task_group g(co_await asio::this_coro::executor);
+            ascpp::detail::task_group g(co_await asio::this_coro::executor);
             for (int i = 0; i < 4; ++i)
                 g.spawn(sleeper(10s, finished, aborted));
             co_await g.join();
@@ -298,7 +298,7 @@ BOOST_AUTO_TEST_CASE(all_succeed) {
     auto f = asio::co_spawn(
         asio::make_strand(io),
         [&]() -> asio::awaitable<void> {
-            up::detail::task_group g(co_await asio::this_coro::executor);
+            ascpp::detail::task_group g(co_await asio::this_coro::executor);
             for (int i = 0; i < 10; ++i)
                 g.spawn(sleeper(std::chrono::milliseconds(i), finished, aborted));
             co_await g.join();
@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(hashes_the_whole_file_and_waits_for_the_frontier) {
     auto path = temp_file("pass.bin", data);
     auto pass = std::make_shared<up::detail::file_hash_pass>(
         path, data.size(), up::hash_algorithm::sha_256, 1024 * 1024, 256 * 1024);
-    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+    auto f = asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()), pass->run(),
                             asio::use_future);
     // With the frontier at 0 the pass may read 1 MiB, then must wait.
     for (int i = 0; i < 400 && pass->position() < 1024 * 1024; ++i)
@@ -400,7 +400,7 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_a_parked_pass) {
     auto pass = std::make_shared<up::detail::file_hash_pass>(path, data.size(),
                                                              up::hash_algorithm::md5, 256 * 1024);
     asio::cancellation_signal sig;
-    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
     auto f = asio::co_spawn(strand, pass->run(),
                             asio::bind_cancellation_slot(sig.slot(), asio::use_future));
     for (int i = 0; i < 400 && pass->position() < 256 * 1024; ++i)
@@ -430,7 +430,7 @@ BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_reported) {
     auto path = temp_file("short.bin", "0123456789");
     auto pass = std::make_shared<up::detail::file_hash_pass>(path, 20, up::hash_algorithm::sha_256,
                                                              1 << 20);
-    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), pass->run(),
+    auto f = asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()), pass->run(),
                             asio::use_future);
     expect_file_changed(f);
 }
@@ -456,7 +456,7 @@ BOOST_AUTO_TEST_CASE(part_md5s_of_many_files_side_by_side) {
             off += len;
         }
     BOOST_TEST_REQUIRE(parts.size() > 9u);
-    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
     for (std::size_t i = 0; i < parts.size(); ++i) {
         auto& p = parts[i];
         auto d = asio::co_spawn(strand, p.md5->get(), asio::use_future);
@@ -469,17 +469,17 @@ BOOST_AUTO_TEST_CASE(part_md5s_of_many_files_side_by_side) {
 BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
     auto path = temp_file("short_parts.bin", "0123456789");
     auto md5 = up::detail::hash_part(path, 8, 12);
-    auto f = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), md5->get(),
+    auto f = asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()), md5->get(),
                             asio::use_future);
     expect_file_changed(f);
     // A file that cannot be opened fails its part, not the hasher: the next part is hashed.
     auto missing = up::detail::hash_part(path.string() + ".missing", 0, 4);
     auto good = up::detail::hash_part(path, 0, 4);
-    auto g = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), good->get(),
+    auto g = asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()), good->get(),
                             asio::use_future);
     BOOST_REQUIRE((g.wait_for(20s) == std::future_status::ready));
     BOOST_TEST(g.get() == up::md5_of(std::string_view("0123")));
-    auto m = asio::co_spawn(asio::make_strand(up::detail::hashing_executor()), missing->get(),
+    auto m = asio::co_spawn(asio::make_strand(ascpp::detail::blocking_pool()), missing->get(),
                             asio::use_future);
     BOOST_REQUIRE((m.wait_for(20s) == std::future_status::ready));
     BOOST_CHECK_THROW(m.get(), up::upload_error);
@@ -513,7 +513,7 @@ shelf_run hash_with_shelf(const std::string& data, const std::filesystem::path& 
     // A lead of the whole file: the pass never waits for sends here.
     auto pass = std::make_shared<up::detail::file_hash_pass>(
         path, data.size(), up::hash_algorithm::sha_256, data.size() + 1, 1024 * 1024, shelf);
-    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
     auto f = asio::co_spawn(strand, pass->run(), asio::use_future);
     std::vector<std::shared_ptr<up::detail::part_md5>> jobs(ranges.size());
     for (auto i : order)
@@ -628,7 +628,7 @@ BOOST_AUTO_TEST_CASE(a_part_hashed_twice_offers_its_bytes_once) {
     jobs.push_back(up::detail::hash_part(path, 0, part, shelf));
     jobs.push_back(up::detail::hash_part(path, 2 * part, 99, shelf));
     jobs.push_back(up::detail::hash_part(path, part, part, shelf));
-    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
     for (auto& j : jobs) {
         auto d = asio::co_spawn(strand, j->get(), asio::use_future);
         BOOST_REQUIRE((d.wait_for(30s) == std::future_status::ready));
@@ -653,7 +653,7 @@ BOOST_AUTO_TEST_CASE(sends_take_the_hashed_chunks_and_the_pass_still_gets_every_
     std::vector<up::detail::read_shelf::range> ranges{
         {0, part}, {part, part}, {2 * part, part}, {3 * part, 1234}};
     auto shelf = std::make_shared<up::detail::read_shelf>(ranges, true, true);
-    auto strand = asio::make_strand(up::detail::hashing_executor());
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
     for (const auto& r : ranges) {
         auto job = up::detail::hash_part(path, r.offset, r.length, shelf);
         auto d = asio::co_spawn(strand, job->get(), asio::use_future);

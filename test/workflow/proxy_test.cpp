@@ -4,6 +4,8 @@
 // proxy written here, which cuts a tunnel in the middle of a part.
 #include <boost/test/unit_test.hpp>
 
+#include "workflow/support/sim_env.hpp"
+
 #include <ascpp/http/client.hpp>
 #include <ascpp/sim/simulator.hpp>
 #include <ascpp/workflow/publish.hpp>
@@ -229,8 +231,8 @@ std::string host_of(const std::string& url) {
 }
 
 struct fixture {
-    fs::path dir =
-        fs::temp_directory_path() / ("ascpp-proxy-" + std::to_string(std::random_device{}()));
+    ascpp::testing::temp_dir work{"ascpp-proxy-"};
+    const fs::path& dir = work.path;
     sim::simulator s{options()};
     sim::api_credentials key = s.create_api_key();
 
@@ -241,28 +243,13 @@ struct fixture {
         o.version_processing_delay = 20ms;
         return o;
     }
-    ~fixture() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
     api::client_config config(const http::proxy_settings& proxy) const {
-        api::client_config c;
-        c.base_url = s.api_url();
-        c.ca_file = s.ca_file();
-        c.key_id = key.key_id;
-        c.issuer_id = key.issuer_id;
-        c.private_key = ascpp::auth::private_key::from_pem(key.private_key_pem);
+        auto c = ascpp::testing::client_config(s, key);
         c.http.proxy = proxy;
         return c;
     }
     fs::path archive(const std::string& name) {
-        fs::create_directories(dir);
-        std::string bytes(5 * 64 * 1024 + 123, '\0');
-        std::mt19937 rng(7);
-        for (auto& b : bytes)
-            b = static_cast<char>(rng());
-        std::ofstream(dir / name, std::ios::binary) << bytes;
-        return dir / name;
+        return work.write(name, ascpp::testing::make_bytes(5 * 64 * 1024 + 123, 7));
     }
     // Publishes one pack through `proxy` and returns the client's stats.
     api::client_stats publish(const http::proxy_settings& proxy, const std::string& identifier,

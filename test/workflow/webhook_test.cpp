@@ -3,6 +3,8 @@
 // webhooks (with their faults) during publishes.
 #include <boost/test/unit_test.hpp>
 
+#include "workflow/support/sim_env.hpp"
+
 #include <ascpp/api/client.hpp>
 #include <ascpp/http/client.hpp>
 #include <ascpp/sim/certificate_authority.hpp>
@@ -41,6 +43,8 @@ namespace wf = ascpp::workflow;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using ascpp::testing::make_bytes;
+using ascpp::testing::temp_dir;
 
 namespace {
 
@@ -54,20 +58,6 @@ std::string version_event(const std::string& event_id, const std::string& versio
            R"(","timestamp":"2026-12-01T20:00:00Z"},"relationships":{"instance":{"data":{"type":"backgroundAssetVersions","id":")" +
            version_id + R"("}}}}})";
 }
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("ascpp-webhook-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // An io_context the test thread drives, a receiver on it and an HTTP client to post with.
 struct receiver_env {
@@ -100,13 +90,7 @@ struct receiver_env {
 
     template <class T>
     T run(asio::awaitable<T> op) {
-        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (f.wait_for(0s) != std::future_status::ready) {
-            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "hung");
-            io.run_one_for(20ms);
-        }
-        return f.get();
+        return ascpp::testing::run(io, std::move(op), 30s);
     }
 
     http::response post(const std::string& body, std::optional<std::string> signature,
@@ -244,7 +228,7 @@ BOOST_AUTO_TEST_CASE(header_name_and_prefix_are_configurable) {
 }
 
 BOOST_AUTO_TEST_CASE(over_tls) {
-    temp_dir dir;
+    temp_dir dir{"ascpp-webhook-"};
     auto ca = sim::certificate_authority::generate("webhook test CA");
     auto leaf = ca.issue({"localhost"}, {"127.0.0.1"});
     sim::certificate_authority::write_pem(dir.path / "ca.pem", ca.certificate_pem());
@@ -326,18 +310,10 @@ namespace {
 
 constexpr std::uint64_t part_size = 64 * 1024;
 
-std::string make_bytes(std::size_t n, std::uint32_t seed) {
-    std::string out(n, '\0');
-    std::mt19937 rng(seed);
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xFF);
-    return out;
-}
-
 // The receiver's certificate comes from a CA of the test's own, which the simulator trusts for
 // webhook URLs (simulator_options::webhook_ca_file).
 struct pki {
-    temp_dir dir;
+    temp_dir dir{"ascpp-webhook-"};
     pki() {
         auto ca = sim::certificate_authority::generate("webhook receiver CA");
         auto leaf = ca.issue({"localhost"}, {"127.0.0.1"});
@@ -361,33 +337,19 @@ sim::simulator_options sim_options(const pki& p) {
     return o;
 }
 
-struct sim_env {
-    pki certs;
-    sim::simulator sim;
-    sim::api_credentials key;
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-    std::unique_ptr<api::client> client;
+// The shared simulator and client (support/sim_env.hpp), with a receiver of the simulator's
+// webhooks over TLS that tells a state watcher. The CA comes first: the simulator trusts it.
+struct sim_env : pki, ascpp::testing::sim_client_env {
     std::shared_ptr<wf::state_watcher> watcher;
     std::unique_ptr<wf::webhook_receiver> receiver;
     std::vector<wf::webhook_event> events;
-    temp_dir files;
 
-    explicit sim_env(std::vector<sim::fault_rule> faults = {}) : sim(sim_options(certs)) {
-        key = sim.create_api_key();
-        api::client_config c;
-        c.base_url = sim.api_url();
-        c.ca_file = sim.ca_file();
-        c.key_id = key.key_id;
-        c.issuer_id = key.issuer_id;
-        c.private_key = auth::private_key::from_pem(key.private_key_pem);
-        c.retry.initial_delay = 5ms;
-        c.retry.max_delay = 50ms;
-        client = std::make_unique<api::client>(io.get_executor(), std::move(c));
+    explicit sim_env(std::vector<sim::fault_rule> faults = {})
+        : sim_client_env(sim_options(*this), "ascpp-webhook-") {
         watcher = std::make_shared<wf::state_watcher>(*client);
         wf::webhook_receiver_options ro;
         ro.secret = "the webhook's secret";
-        ro.tls = wf::webhook_tls_files{certs.dir.path / "cert.pem", certs.dir.path / "key.pem"};
+        ro.tls = wf::webhook_tls_files{pki::dir.path / "cert.pem", pki::dir.path / "key.pem"};
         ro.on_event = [this](const wf::webhook_event& e) { events.push_back(e); };
         receiver = std::make_unique<wf::webhook_receiver>(io.get_executor(), ro, watcher);
         sim::webhook_config hook;
@@ -399,20 +361,6 @@ struct sim_env {
     ~sim_env() {
         receiver.reset();
         watcher.reset();
-        client.reset();
-        for (int i = 0; i < 100 && io.poll() > 0; ++i) {
-        }
-    }
-
-    template <class T>
-    T run(asio::awaitable<T> op, std::chrono::seconds limit = 90s) {
-        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (f.wait_for(0s) != std::future_status::ready) {
-            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "hung");
-            io.run_one_for(20ms);
-        }
-        return f.get();
     }
 
     // Publish options that rely on webhooks: the fallback poll is `fallback` apart.
@@ -436,7 +384,7 @@ struct sim_env {
         wf::publish_request r;
         r.app_id = sim.options().app_ids.front();
         r.asset_pack_identifier = name;
-        r.asset = files.path / (name + ".aar");
+        r.asset = sim_client_env::dir.path / (name + ".aar");
         auto bytes = make_bytes(2 * part_size + 100, seed);
         std::ofstream(r.asset, std::ios::binary)
             .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -3,6 +3,8 @@
 // watchers sharing their polls. Everything runs on one io_context driven by the test thread.
 #include <boost/test/unit_test.hpp>
 
+#include "workflow/support/sim_env.hpp"
+
 #include <ascpp/http/client.hpp>
 #include <ascpp/sim/simulator.hpp>
 #include <ascpp/upload/limiter.hpp>
@@ -43,6 +45,8 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using ascpp::testing::make_bytes;
+
 namespace {
 
 constexpr std::uint64_t part_size = 64 * 1024;
@@ -59,35 +63,6 @@ std::string hex_digest(const EVP_MD* md, std::string_view bytes) {
     }
     return hex;
 }
-
-std::string make_bytes(std::size_t n, std::uint32_t seed) {
-    std::string out(n, '\0');
-    std::mt19937 rng(seed);
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xFF);
-    return out;
-}
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("ascpp-workflow-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& bytes) const {
-        auto p = path / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary)
-            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        return p;
-    }
-};
 
 sim::simulator_options fast_options() {
     sim::simulator_options o;
@@ -109,52 +84,10 @@ wf::poll_policy fast_poll() {
     return p;
 }
 
-// A simulator, a client on an io_context that the test thread runs, and a scratch directory.
-struct env {
-    explicit env(sim::simulator_options o = fast_options()) : sim(std::move(o)) {
-        key = sim.create_api_key();
-        api::client_config c;
-        c.base_url = sim.api_url();
-        c.ca_file = sim.ca_file();
-        c.key_id = key.key_id;
-        c.issuer_id = key.issuer_id;
-        c.private_key = auth::private_key::from_pem(key.private_key_pem);
-        c.retry.initial_delay = 5ms;
-        c.retry.max_delay = 50ms;
-        c.retry.max_retry_after = 100ms;
-        client = std::make_unique<api::client>(io.get_executor(), std::move(c));
-    }
-    ~env() {
-        client.reset();
-        // Let the transport's handlers see that it is gone before the io_context goes.
-        for (int i = 0; i < 100 && io.poll() > 0; ++i) {
-        }
-    }
-
-    sim::simulator sim;
-    sim::api_credentials key;
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-    std::unique_ptr<api::client> client;
-    temp_dir dir;
-
-    const std::string& app() const { return sim.options().app_ids.front(); }
-
-    // Runs the io_context on this thread until `f` is ready (bounded).
-    template <class Future>
-    void drive(Future& f, std::chrono::seconds limit = 90s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (f.wait_for(0s) != std::future_status::ready) {
-            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "operation hung");
-            io.run_one_for(20ms);
-        }
-    }
-    template <class T>
-    T run(asio::awaitable<T> op, std::chrono::seconds limit = 90s) {
-        auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-        drive(f, limit);
-        return f.get();
-    }
+// The shared simulator and client (support/sim_env.hpp), with publish options and listings.
+struct env : ascpp::testing::sim_client_env {
+    explicit env(sim::simulator_options o = fast_options())
+        : sim_client_env(std::move(o), "ascpp-workflow-") {}
 
     wf::publish_options options() const {
         wf::publish_options o;

@@ -10,7 +10,7 @@
 
 #include <ascpp/async.hpp>
 
-#include <ascpp/upload/detail/parked_handler.hpp>
+#include <ascpp/detail/parked_handler.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
@@ -88,7 +88,7 @@ public:
     static std::shared_ptr<limiter> process_default();
 
 private:
-    using parked = detail::parked_handler<boost::system::error_code, permit>;
+    using parked = ascpp::detail::parked_handler<boost::system::error_code, permit>;
     void enqueue(std::string host, parked handler, asio::cancellation_slot slot);
     limiter_options options_;
     std::shared_ptr<state> state_;

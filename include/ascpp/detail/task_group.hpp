@@ -6,7 +6,7 @@
 // delivered to the tasks through it.
 #pragma once
 
-#include <ascpp/upload/detail/wait_queue.hpp>
+#include <ascpp/detail/wait_queue.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,7 +16,7 @@
 #include <exception>
 #include <memory>
 
-namespace ascpp::upload::detail {
+namespace ascpp::detail {
 
 class task_group {
 public:
@@ -37,4 +37,4 @@ private:
     std::shared_ptr<state> state_;
 };
 
-} // namespace ascpp::upload::detail
+} // namespace ascpp::detail

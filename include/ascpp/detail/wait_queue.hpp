@@ -5,7 +5,7 @@
 // executor (a coroutine's own), never inside notify_*.
 #pragma once
 
-#include <ascpp/upload/detail/parked_handler.hpp>
+#include <ascpp/detail/parked_handler.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -17,9 +17,12 @@
 #include <functional>
 #include <memory>
 
-namespace ascpp::upload::detail {
-
+namespace ascpp {
+// As in <ascpp/async.hpp>: every layer of the library spells Boost.Asio `asio`.
 namespace asio = boost::asio;
+} // namespace ascpp
+
+namespace ascpp::detail {
 
 class wait_queue {
 public:
@@ -72,4 +75,4 @@ private:
     std::shared_ptr<state> state_;
 };
 
-} // namespace ascpp::upload::detail
+} // namespace ascpp::detail

@@ -16,9 +16,12 @@
 #include <type_traits>
 #include <utility>
 
-namespace ascpp::upload::detail {
-
+namespace ascpp {
+// As in <ascpp/async.hpp>: every layer of the library spells Boost.Asio `asio`.
 namespace asio = boost::asio;
+} // namespace ascpp
+
+namespace ascpp::detail {
 
 template <class... Args>
 class parked_handler {
@@ -68,4 +71,4 @@ private:
     std::unique_ptr<base> impl_;
 };
 
-} // namespace ascpp::upload::detail
+} // namespace ascpp::detail
