@@ -76,10 +76,11 @@ struct publish_options {
     // The watcher to share with other publishes (a batch shares one); null: a private one.
     std::shared_ptr<state_watcher> watcher;
     // The client never replays a POST that met a server error (5xx) or lost its connection: it
-    // may have taken effect. Publish instead runs the step again, which first looks for what it
-    // was creating (the pack by identifier, the version AWAITING_UPLOAD, the reservation of
-    // this file) and creates it only if absent: at most this many extra rounds per step,
-    // apart by the upload engine's backoff (upload::backoff_delay): half to all of
+    // may have taken effect. After any transient failure (the rule every retry uses: 408, 429,
+    // 5xx, timeouts, connection failures) publish instead runs the step again, which first looks
+    // for what it was creating (the pack by identifier, the version AWAITING_UPLOAD, the
+    // reservation of this file) and creates it only if absent: at most this many extra rounds per
+    // step, apart by the upload engine's backoff (upload::backoff_delay): half to all of
     // `reconcile_delay`, then of twice that.
     unsigned reconcile_rounds = 2;
     std::chrono::milliseconds reconcile_delay{1000};
