@@ -52,6 +52,20 @@ std::string origin_of(const std::string& url) {
     }
 }
 
+// A reservation's journal entry before any part: what a later run checks before resuming it.
+journal_entry new_entry(std::string upload_file_id, std::string version_id, std::string asset_type,
+                        std::string file_name, const journal::file_identity& file) {
+    journal_entry e;
+    e.upload_file_id = std::move(upload_file_id);
+    e.background_asset_version_id = std::move(version_id);
+    e.asset_type = std::move(asset_type);
+    e.file_name = std::move(file_name);
+    e.path = file.path;
+    e.size = file.size;
+    e.mtime_ns = file.mtime_ns;
+    return e;
+}
+
 [[noreturn]] void invalid(std::size_t index, const api::delivery_file_upload_operation& op,
                           const std::string& problem) {
     std::string where = "upload operation " + std::to_string(index + 1);
@@ -546,14 +560,10 @@ asio::awaitable<upload_result> run_upload(api::client& client,
                         ++parts_resumed;
                     }
         } else {
-            journal_entry e;
-            e.upload_file_id = c.file_id;
-            e.asset_type = attrs && attrs->asset_type ? attrs->asset_type->str() : "";
-            e.file_name = c.file_name;
-            e.path = c.identity.path;
-            e.size = c.identity.size;
-            e.mtime_ns = c.identity.mtime_ns;
-            j->set_entry(c.journal_key, std::move(e));
+            j->set_entry(c.journal_key,
+                         new_entry(c.file_id, "",
+                                   attrs && attrs->asset_type ? attrs->asset_type->str() : "",
+                                   c.file_name, c.identity));
             co_await save_journal(c);
         }
     }
@@ -697,15 +707,8 @@ asio::awaitable<upload_result> run_reserve_and_upload(api::client& client, reser
     auto reservation = (co_await client.create_background_asset_upload_file(body)).data;
     if (auto& j = options.journal) {
         // Remember the reservation at once, so a run stopped before any part still resumes it.
-        journal_entry e;
-        e.upload_file_id = reservation.id;
-        e.background_asset_version_id = req.background_asset_version_id;
-        e.asset_type = req.asset_type.str();
-        e.file_name = req.file_name;
-        e.path = identity.path;
-        e.size = identity.size;
-        e.mtime_ns = identity.mtime_ns;
-        j->set_entry(options.journal_key, std::move(e));
+        j->set_entry(options.journal_key, new_entry(reservation.id, req.background_asset_version_id,
+                                                    req.asset_type.str(), req.file_name, identity));
         co_await save_now(j);
     }
     auto r = co_await upload_file(client, std::move(reservation), req.path, options);
