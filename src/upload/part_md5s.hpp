@@ -57,7 +57,7 @@ private:
 inline constexpr std::size_t parts_hashed_together = 16;
 
 // Starts hashing bytes [offset, offset + length) of `path` on the process-wide hasher. With a
-// shelf, the chunks read are offered to it (the file checksum pass of that upload takes them).
+// shelf, the chunks read are offered to it (the part's send and the file checksum pass take them).
 std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,
                                     std::uint64_t length,
                                     std::shared_ptr<read_shelf> shelf = nullptr);
