@@ -407,6 +407,7 @@ json::object stats_json(const simulator_stats& s) {
             {"responses", std::move(responses)},
             {"uploadBytesReceived", s.upload_bytes_received},
             {"partsReceived", s.parts_received},
+            {"partsDigested", s.parts_digested},
             {"uploadAuthorizationHeaders", s.upload_authorization_headers},
             {"peakConcurrentPartUploads", s.peak_concurrent_part_uploads},
             {"checksums", json::object{{"matched", s.checksums_matched},

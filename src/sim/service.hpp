@@ -53,6 +53,10 @@ public:
         std::lock_guard lock(mutex_);
         ++s_.parts_received;
     }
+    void part_digested() {
+        std::lock_guard lock(mutex_);
+        ++s_.parts_digested;
+    }
     void upload_authorization() {
         std::lock_guard lock(mutex_);
         ++s_.upload_authorization_headers;

@@ -1,6 +1,9 @@
 #include "upload_host.hpp"
 
+#include "ordered_part_digests.hpp"
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,11 +16,13 @@
 #include <boost/url/parse.hpp>
 
 #include <fstream>
+#include <optional>
 #include <vector>
 
 namespace ascpp::sim {
 
 namespace json = boost::json;
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -121,6 +126,7 @@ void catch_up(service& svc, const std::string& file_id) {
         f->file_md5 = std::move(*md5);
         f->file_sha256 = std::move(*sha);
         p.in_file_digest = true;
+        svc.stats.part_digested();
         std::error_code ec;
         std::filesystem::remove(path, ec);
         p.spool.clear();
@@ -389,6 +395,13 @@ asio::awaitable<void> drain_request_body(tls_stream& stream, beast::flat_buffer&
     }
 }
 
+asio::awaitable<boost::system::error_code>
+read_body_chunk(tls_stream& stream, beast::flat_buffer& buffer,
+                http::request_parser<http::buffer_body>& parser) {
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable());
+    co_return ec;
+}
+
 } // namespace
 
 asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) {
@@ -532,15 +545,28 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
             plan.terminal == fault_kind::drop_connection ? r.length / 2 : r.length + 1;
         std::uint64_t received = 0;
         bool failed = false;
+        std::optional<ordered_part_digests> ordered;
+        if (r.direct)
+            ordered.emplace(svc.hash_pool, chunk_size, std::move(*r.file_md5),
+                            std::move(*r.file_sha256));
         while (!parser.is_done()) {
-            std::size_t want = chunk.size();
+            const std::span<unsigned char> into = ordered ? ordered->next_buffer() : chunk;
+            std::size_t want = into.size();
             if (drop_after <= r.length) // stop reading right at the drop point
                 want = static_cast<std::size_t>(std::min<std::uint64_t>(
                     want, std::max<std::uint64_t>(1, drop_after - received)));
-            parser.get().body().data = chunk.data();
+            parser.get().body().data = into.data();
             parser.get().body().size = want;
             beast::get_lowest_layer(stream).expires_after(idle_timeout);
-            auto [rec, rn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable());
+            auto reading = read_body_chunk(stream, buffer, parser);
+            boost::system::error_code rec;
+            if (ordered && ordered->has_unhashed()) {
+                // The previous chunk is hashed on the pool while this one arrives.
+                auto hashing = ordered->hash();
+                rec = co_await (std::move(reading) && std::move(hashing));
+            } else {
+                rec = co_await std::move(reading);
+            }
             if (rec == http::error::need_buffer)
                 rec = {};
             if (rec) {
@@ -548,14 +574,13 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
                 break;
             }
             std::size_t got = want - parser.get().body().size;
-            std::span<const unsigned char> bytes(chunk.data(), got);
+            std::span<const unsigned char> bytes(into.data(), got);
             svc.stats.upload_bytes(got);
             received += got;
-            r.part_md5.update(bytes);
-            if (r.direct) {
-                r.file_md5->update(bytes);
-                r.file_sha256->update(bytes);
+            if (ordered) {
+                ordered->filled(got);
             } else {
+                r.part_md5.update(bytes);
                 r.spool.write(reinterpret_cast<const char*>(bytes.data()),
                               static_cast<std::streamsize>(bytes.size()));
             }
@@ -573,6 +598,12 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
         if (failed || received != r.length) {
             abandon(svc, r);
             co_return; // the connection is unusable (or dropped on purpose)
+        }
+        if (ordered) {
+            co_await ordered->hash();
+            r.part_md5 = ordered->part_md5();
+            r.file_md5 = std::move(ordered->file_md5());
+            r.file_sha256 = std::move(ordered->file_sha256());
         }
 
         std::size_t md5_len = 0;
@@ -594,6 +625,7 @@ asio::awaitable<void> serve_upload_connection(service& svc, tls_stream& stream) 
                     f->file_md5 = std::move(*r.file_md5);
                     f->file_sha256 = std::move(*r.file_sha256);
                     p.in_file_digest = true;
+                    svc.stats.part_digested();
                     ++f->next_part;
                     // This copy is the newest: an older spooled copy is obsolete.
                     remove_path = p.spool;

@@ -240,4 +240,41 @@ BOOST_AUTO_TEST_CASE(checksum_mismatches_end_failed_with_errors) {
     BOOST_TEST(s.upload_authorization_headers == 0u);
 }
 
+// Parts of several read chunks (hashed on the hash pool one chunk behind the reads when they
+// arrive in file order, spooled and hashed later when they arrive ahead of it): every ETag and
+// both whole-file digests are exact, and every part is counted once it is in the file digests.
+BOOST_AUTO_TEST_CASE(multi_chunk_parts_in_and_out_of_order_hash_exactly) {
+    auto options = test_options();
+    options.part_size = 1024 * 1024 + 37; // four 256 KiB reads and a few bytes
+    options.shuffle_upload_operations = false;
+    sim_env env(options);
+    auto pack = env.create_pack("Chunks");
+    const std::string bytes = make_bytes(3 * options.part_size + 5000, 11);
+    for (std::string algorithm : {"MD5", "SHA_256"}) {
+        auto version = env.create_version(pack);
+        auto file = env.reserve(version, "chunks.aar", bytes.size());
+        auto parts = parts_of(file);
+        BOOST_TEST_REQUIRE(parts.size() == 4u);
+        env.sim.reset_stats();
+        for (std::size_t i : {0, 2, 1, 3}) {
+            auto r = env.client.send(put(parts[i], bytes));
+            BOOST_TEST_REQUIRE(r.status == 200u, r.error << r.body);
+            BOOST_TEST(r.header("ETag") ==
+                       "\"" + upper(md5_hex(bytes.substr(parts[i].offset, parts[i].length))) +
+                           "\"");
+        }
+        const std::string hash = algorithm == "MD5" ? md5_hex(bytes) : sha256_hex(bytes);
+        auto id = std::string(file.at("id").as_string());
+        auto c = env.commit(id, json::parse(R"({"file":{"hash":")" + hash + R"(","algorithm":")" +
+                                            algorithm + R"("}})"));
+        BOOST_TEST_REQUIRE(c.status == 200u, c.body);
+        BOOST_TEST(env.wait_for("/v1/backgroundAssetUploadFiles/" + id, delivery_state_of,
+                                {"COMPLETE", "FAILED"}) == "COMPLETE");
+        auto s = env.sim.stats();
+        BOOST_TEST(s.checksums_matched == 1u);
+        BOOST_TEST(s.parts_received == 4u);
+        BOOST_TEST(s.parts_digested == 4u);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

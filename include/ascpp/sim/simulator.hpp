@@ -179,6 +179,10 @@ struct simulator_stats {
     std::uint64_t upload_bytes_received = 0;
     // Parts accepted completely (200 with an ETag).
     std::uint64_t parts_received = 0;
+    // Parts folded into their file's whole-file MD5 and SHA-256. A part that arrives ahead of
+    // file order waits on disk and is counted when the digests reach it: below parts_received
+    // while that work is still to do.
+    std::uint64_t parts_digested = 0;
     // Requests that reached the upload host with an Authorization header (must stay 0).
     std::uint64_t upload_authorization_headers = 0;
     // Highest number of part PUTs receiving a body at the same time.
