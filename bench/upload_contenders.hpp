@@ -15,9 +15,13 @@
 
 namespace ascpp_bench {
 
-// What a contender's run took: wall seconds and the client's CPU seconds.
+// What a contender's run took: wall seconds until the simulator had digested every part
+// (`seconds`), wall seconds until the client was done (`client_seconds`), and the client's CPU
+// seconds. The simulator runs on the same cores and folds a part that arrives ahead of file order
+// into the whole-file digests later, maybe after the client is done: ending the time there would
+// leave out of one contender's time the server work its part order put off.
 struct run_figures {
-    double seconds = 0, cpu = 0;
+    double seconds = 0, client_seconds = 0, cpu = 0;
 };
 
 // The files of one upload run: their reservations and local paths, and their totals.
