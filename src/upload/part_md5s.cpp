@@ -66,15 +66,37 @@ public:
     }
 
     void add(std::shared_ptr<part_md5> part) {
-        bool start = false;
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(std::move(part));
-            start = !running_;
-            running_ = true;
-        }
-        if (start)
-            asio::co_spawn(strand_, run(), asio::detached);
+        std::unique_lock lock(mutex_);
+        queue_.push_back(std::move(part));
+        start_locked(lock);
+    }
+
+    void add_for_idle_lanes(std::shared_ptr<part_md5> part) {
+        std::lock_guard lock(mutex_);
+        part->idle_lanes_only_ = true;
+        idle_lane_queue_.push_back(std::move(part));
+    }
+
+    void promote(const std::shared_ptr<part_md5>& part) {
+        std::unique_lock lock(mutex_);
+        if (!part->idle_lanes_only_)
+            return; // asked for already, or in a lane (the hasher finishes every lane it fed)
+        part->idle_lanes_only_ = false;
+        auto it = std::find(idle_lane_queue_.begin(), idle_lane_queue_.end(), part);
+        if (it != idle_lane_queue_.end())
+            idle_lane_queue_.erase(it);
+        queue_.push_back(part);
+        start_locked(lock);
+    }
+
+    void withdraw(const std::shared_ptr<part_md5>& part) {
+        std::lock_guard lock(mutex_);
+        if (!part->idle_lanes_only_)
+            return;
+        part->idle_lanes_only_ = false;
+        auto it = std::find(idle_lane_queue_.begin(), idle_lane_queue_.end(), part);
+        if (it != idle_lane_queue_.end())
+            idle_lane_queue_.erase(it);
     }
 
 private:
@@ -82,6 +104,7 @@ private:
         std::shared_ptr<part_md5> part;
         std::optional<read_only_file> file;
         std::uint64_t pos = 0, end = 0;
+        bool idle_lane_part = false; // taken from the idle-lane queue
         void clear() {
             part.reset();
             file.reset();
@@ -98,14 +121,26 @@ private:
 
     part_md5_hasher() : strand_(asio::make_strand(ascpp::detail::blocking_pool())) {}
 
-    // The next queued part, or null.
-    std::shared_ptr<part_md5> next() {
+    void start_locked(std::unique_lock<std::mutex>& lock) {
+        const bool start = !running_;
+        running_ = true;
+        lock.unlock();
+        if (start)
+            asio::co_spawn(strand_, run(), asio::detached);
+    }
+
+    // The next queued part, or null; from the idle-lane queue only when `fill_idle` (a lane is
+    // busy with a part asked for).
+    std::pair<std::shared_ptr<part_md5>, bool> next(bool fill_idle) {
         std::lock_guard lock(mutex_);
-        if (queue_.empty())
-            return nullptr;
-        auto p = std::move(queue_.front());
-        queue_.pop_front();
-        return p;
+        auto& q = !queue_.empty() ? queue_ : idle_lane_queue_;
+        if (q.empty() || (&q == &idle_lane_queue_ && !fill_idle))
+            return {nullptr, false};
+        auto p = std::move(q.front());
+        q.pop_front();
+        const bool idle_lane_part = p->idle_lanes_only_;
+        p->idle_lanes_only_ = false;
+        return {std::move(p), idle_lane_part};
     }
 
     // Whether the hasher stops: nothing queued (checked under the lock add() takes, so a part
@@ -157,13 +192,17 @@ private:
             b = make_chunk_buffer();
         std::array<std::span<const unsigned char>, md5_multi::lanes> chunks{};
         for (;;) {
+            bool asked_for = std::any_of(lanes.begin(), lanes.end(),
+                                         [](const lane& l) { return l.part && !l.idle_lane_part; });
             for (std::size_t i = 0; i < lanes.size(); ++i)
                 while (!lanes[i].part) {
-                    auto p = next();
+                    auto [p, idle_lane_part] = next(asked_for);
                     if (!p)
                         break;
+                    asked_for = asked_for || !idle_lane_part;
                     try {
                         lanes[i].file.emplace(p->path_);
+                        lanes[i].idle_lane_part = idle_lane_part;
                         lanes[i].part = std::move(p);
                         lanes[i].pos = lanes[i].part->offset_;
                         lanes[i].end = lanes[i].pos + lanes[i].part->length_;
@@ -218,6 +257,7 @@ private:
     asio::strand<asio::any_io_executor> strand_;
     std::mutex mutex_;
     std::deque<std::shared_ptr<part_md5>> queue_;
+    std::deque<std::shared_ptr<part_md5>> idle_lane_queue_; // hash_part_in_idle_lanes
     bool running_ = false;
 };
 
@@ -226,6 +266,22 @@ std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t of
     auto part = std::make_shared<part_md5>(std::move(path), offset, length, std::move(shelf));
     part_md5_hasher::instance().add(part);
     return part;
+}
+
+std::shared_ptr<part_md5> hash_part_in_idle_lanes(std::filesystem::path path, std::uint64_t offset,
+                                                  std::uint64_t length,
+                                                  std::shared_ptr<read_shelf> shelf) {
+    auto part = std::make_shared<part_md5>(std::move(path), offset, length, std::move(shelf));
+    part_md5_hasher::instance().add_for_idle_lanes(part);
+    return part;
+}
+
+void promote(const std::shared_ptr<part_md5>& part) {
+    part_md5_hasher::instance().promote(part);
+}
+
+void withdraw(const std::shared_ptr<part_md5>& part) {
+    part_md5_hasher::instance().withdraw(part);
 }
 
 } // namespace ascpp::upload::detail

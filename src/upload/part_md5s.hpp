@@ -36,6 +36,7 @@ public:
 
 private:
     friend class part_md5_hasher;
+    bool idle_lanes_only_ = false; // waiting in the hasher's idle-lane queue (its lock)
     void set(digest d);
     void set_failure(std::exception_ptr e);
 
@@ -61,5 +62,18 @@ inline constexpr std::size_t parts_hashed_together = 16;
 std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t offset,
                                     std::uint64_t length,
                                     std::shared_ptr<read_shelf> shelf = nullptr);
+
+// The same for a part whose send has not begun (its upload waits for the limiter): the hasher
+// takes it only into lanes it would otherwise leave idle beside parts asked for with hash_part.
+// The eight lanes cost the same however many are fed, so uploads started together (a batch
+// sharing a limiter) fill them with each other's parts instead of leaving most of them empty,
+// and nothing is read ahead while the hasher has nothing else to do. promote() makes it a part
+// like the others once its send begins.
+std::shared_ptr<part_md5> hash_part_in_idle_lanes(std::filesystem::path path, std::uint64_t offset,
+                                                  std::uint64_t length,
+                                                  std::shared_ptr<read_shelf> shelf = nullptr);
+void promote(const std::shared_ptr<part_md5>& part);
+// Takes back a part still waiting for idle lanes (its upload ended before its send began).
+void withdraw(const std::shared_ptr<part_md5>& part);
 
 } // namespace ascpp::upload::detail

@@ -317,15 +317,22 @@ void advance_frontier(upload_context& c) {
 // Hands part `index` to the hasher if it is not there yet, and with it the next parts still to
 // send, up to detail::parts_hashed_together: they are read ahead of their sends (and stay in the
 // page cache for them), and the hasher's backlog stays bounded by that batch per upload.
-void hash_parts_from(upload_context& c, std::size_t index) {
-    if (c.parts[index].md5_job)
+// `sending`: the part's send begins; otherwise the hasher takes the parts only into lanes it would
+// leave idle, until their sends begin.
+void hash_parts_from(upload_context& c, std::size_t index, bool sending = true) {
+    if (auto& job = c.parts[index].md5_job) {
+        if (sending)
+            detail::promote(job);
         return;
+    }
     std::size_t queued = 0;
     for (std::size_t i = index; i < c.parts.size() && queued < detail::parts_hashed_together; ++i) {
         auto& p = c.parts[i];
         if (p.done || p.md5_job)
             continue;
-        p.md5_job = detail::hash_part(c.path, p.op.offset, p.op.length, c.shelf);
+        p.md5_job =
+            sending ? detail::hash_part(c.path, p.op.offset, p.op.length, c.shelf)
+                    : detail::hash_part_in_idle_lanes(c.path, p.op.offset, p.op.length, c.shelf);
         ++queued;
     }
 }
@@ -594,6 +601,18 @@ asio::awaitable<upload_result> run_upload(api::client& client,
             1024 * 1024, c.shelf);
     }
     advance_frontier(c);
+    // Before the limiter lets a send begin: the hasher may fill idle lanes with these. Those
+    // still waiting when the upload ends early (a failure, a cancellation) are taken back.
+    if (c.frontier_index < c.parts.size())
+        hash_parts_from(c, c.frontier_index, false);
+    struct withdraw_unsent {
+        upload_context& c;
+        ~withdraw_unsent() {
+            for (auto& p : c.parts)
+                if (p.md5_job)
+                    detail::withdraw(p.md5_job);
+        }
+    } withdraw_on_exit{c};
     {
         ascpp::detail::task_group group(strand);
         if (c.hash)

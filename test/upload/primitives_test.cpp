@@ -466,6 +466,46 @@ BOOST_AUTO_TEST_CASE(part_md5s_of_many_files_side_by_side) {
     }
 }
 
+// Parts of uploads still waiting for the limiter are hashed only in lanes left idle beside a
+// part asked for, and a promoted one like any other; every MD5 is that of its bytes.
+BOOST_AUTO_TEST_CASE(idle_lane_parts_wait_for_an_asked_for_part_or_their_promotion) {
+    const std::string data = pseudo_random_bytes(6 * 300 * 1024, 21);
+    auto path = temp_file("idle-lanes.bin", data);
+    auto strand = asio::make_strand(ascpp::detail::blocking_pool());
+    auto md5_of_part = [&](std::size_t i) {
+        return up::md5_of(std::string_view(data).substr(i * 300 * 1024, 300 * 1024));
+    };
+    auto get = [&](const std::shared_ptr<up::detail::part_md5>& job) {
+        return asio::co_spawn(strand, job->get(), asio::use_future);
+    };
+    std::vector<std::shared_ptr<up::detail::part_md5>> idle;
+    for (std::size_t i = 0; i < 3; ++i)
+        idle.push_back(up::detail::hash_part_in_idle_lanes(path, i * 300 * 1024, 300 * 1024));
+    // Nothing asked for: the hasher reads none of them.
+    auto waiting = get(idle[0]);
+    BOOST_TEST((waiting.wait_for(300ms) == std::future_status::timeout));
+    // One part asked for: the idle lanes beside it take the three.
+    auto asked = up::detail::hash_part(path, 3 * 300 * 1024, 300 * 1024);
+    auto a = get(asked);
+    BOOST_REQUIRE((a.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(a.get() == md5_of_part(3));
+    BOOST_REQUIRE((waiting.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(waiting.get() == md5_of_part(0));
+    for (std::size_t i = 1; i < 3; ++i) {
+        auto d = get(idle[i]);
+        BOOST_REQUIRE((d.wait_for(20s) == std::future_status::ready));
+        BOOST_TEST(d.get() == md5_of_part(i), "part " << i);
+    }
+    // A waiting one promoted (its send began) is hashed on its own; promoting again is harmless.
+    auto late = up::detail::hash_part_in_idle_lanes(path, 4 * 300 * 1024, 300 * 1024);
+    auto l = get(late);
+    BOOST_TEST((l.wait_for(200ms) == std::future_status::timeout));
+    up::detail::promote(late);
+    up::detail::promote(late);
+    BOOST_REQUIRE((l.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(l.get() == md5_of_part(4));
+}
+
 BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
     auto path = temp_file("short_parts.bin", "0123456789");
     auto md5 = up::detail::hash_part(path, 8, 12);
