@@ -170,7 +170,7 @@ struct service {
     stats_collector stats;
 
     asio::io_context& io;
-    asio::thread_pool& hash_pool; // blocking disk reads of spooled parts
+    asio::thread_pool& hash_pool; // spooled parts' digests, in-order parts' chunk hashes
     std::atomic<bool> stopping{false};
     // Set once at start, before any request is served.
     std::shared_ptr<webhook_dispatcher> webhooks;

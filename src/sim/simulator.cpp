@@ -95,7 +95,9 @@ struct simulator::impl {
           svc(std::make_unique<service>(std::move(o), *io, hash_pool)) {}
 
     std::optional<asio::io_context> io;
-    asio::thread_pool hash_pool{1};
+    // Two threads: one file's catch-up over many spooled parts would otherwise hold up the
+    // chunks other connections' in-order parts wait to have hashed (ordered_part_digests).
+    asio::thread_pool hash_pool{2};
     std::unique_ptr<service> svc;
     asio::ssl::context api_tls{asio::ssl::context::tls_server};
     asio::ssl::context upload_tls{asio::ssl::context::tls_server};
