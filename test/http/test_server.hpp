@@ -74,7 +74,7 @@ public:
     void set_handler(handler h);
 
     // Closes, from the server side, every connection waiting for its next request, and returns
-    // once they are closed.
+    // once they are closed; a connection still finishing a response closes once it has.
     void close_idle_connections();
 
     std::vector<served_request> requests() const;
