@@ -28,14 +28,14 @@ libs=(-lboost_json -lboost_url -lssl -lcrypto -lpthread)
 
 sources_of() {
     case "$1" in
-    fuzz_api_documents) echo src/api/models_json.cpp src/api/error.cpp src/api/query.cpp src/api/rate_limit.cpp ;;
+    fuzz_api_documents) echo src/api/models_json.cpp src/api/json_object.cpp src/api/error.cpp src/api/query.cpp src/api/rate_limit.cpp ;;
     fuzz_headers) echo src/api/rate_limit.cpp ;;
     fuzz_private_key) echo src/auth/private_key.cpp src/auth/error.cpp src/auth/base64url.cpp ;;
-    fuzz_http_response | fuzz_proxy_connect) echo src/http/connection.cpp src/http/connect.cpp src/http/proxy.cpp src/http/error.cpp ;;
+    fuzz_http_response | fuzz_proxy_connect) echo src/http/connection.cpp src/http/connect.cpp src/http/proxy.cpp src/http/error.cpp src/http/body_reader.cpp src/http/tls_bulk_write.cpp src/http/blocking_pool.cpp ;;
     fuzz_batch_file) echo src/workflow/batch_file.cpp ;;
     fuzz_duration) echo src/cli/duration.cpp ;;
     fuzz_command_line) echo src/cli/command_line.cpp src/cli/duration.cpp ;;
-    fuzz_md5_multi) echo src/upload/md5_multi.cpp src/upload/md5_multi_avx2.cpp ;;
+    fuzz_md5_multi) echo src/upload/md5_multi.cpp src/upload/md5_multi_avx2.cpp src/upload/md5_multi_avx512.cpp ;;
     fuzz_webhook_request) echo src/workflow/webhook_request.cpp ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
     esac
@@ -46,9 +46,15 @@ for t in "${targets[@]}"; do
     srcs=()
     for s in $(sources_of "$t"); do
         [ -f "$s" ] || continue
-        # An AVX2 kernel is built for AVX2 on its own, as CMake builds it; the rest is not.
-        if [[ "$s" == *_avx2.cpp ]]; then
-            clang++ "${flags[@]}" -mavx2 -fno-exceptions -c "$s" -o "$out/$(basename "$s" .cpp).o"
+        # A vector kernel is built for its instruction set on its own, as CMake builds it; the
+        # rest is not.
+        isa=()
+        case "$s" in
+        *_avx2.cpp) isa=(-mavx2) ;;
+        *_avx512.cpp) isa=(-mavx2 -mavx512f -mavx512vl) ;;
+        esac
+        if [ ${#isa[@]} -gt 0 ]; then
+            clang++ "${flags[@]}" "${isa[@]}" -fno-exceptions -c "$s" -o "$out/$(basename "$s" .cpp).o"
             srcs+=("$out/$(basename "$s" .cpp).o")
         else
             srcs+=("$s")

@@ -19,6 +19,8 @@
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <sys/socket.h>
 
