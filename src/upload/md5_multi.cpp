@@ -7,8 +7,9 @@
 #include <stdexcept>
 #include <utility>
 
-// The AVX2 kernel (md5_multi_avx2.cpp) is built, with -mavx2 for that file only, for x86-64 with
-// GCC or Clang; CMake and that file test the same condition.
+// The vector kernels (md5_multi_avx2.cpp, md5_multi_avx512.cpp) are built, with their instruction
+// sets for those files only, for x86-64 with GCC or Clang; CMake and those files test the same
+// condition.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define ASCPP_MD5_X8_AVX2 1
 #else
@@ -25,7 +26,7 @@ namespace r = md5_rounds;
 // of which most would be idle.
 constexpr unsigned min_vector_lanes = 2;
 
-// What idle lanes of the AVX2 kernel read.
+// What idle lanes of the vector kernels read.
 alignas(64) constexpr unsigned char idle_block[64] = {};
 
 inline std::uint32_t rotl(std::uint32_t x, int s) {
@@ -80,14 +81,34 @@ void md5_blocks_scalar(std::array<std::uint32_t, 4>& h, const unsigned char* dat
     h = {v[0], v[1], v[2], v[3]};
 }
 
-md5_multi::md5_multi(kernel k) noexcept : vectorised_(k == kernel::automatic && accelerated()) {
+bool md5_multi_avx512vl() noexcept {
+#if ASCPP_MD5_X8_AVX2
+    // __builtin_cpu_supports also checks that the OS saves the registers these need.
+    static const bool avx512vl = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512vl") != 0;
+    }();
+    return avx512vl;
+#else
+    return false;
+#endif
+}
+
+md5_multi::md5_multi(kernel k) noexcept : blocks_x8_(nullptr) {
+#if ASCPP_MD5_X8_AVX2
+    if (k == kernel::automatic && md5_multi_avx512vl())
+        blocks_x8_ = md5_blocks_x8_avx512vl;
+    else if (k != kernel::scalar && accelerated())
+        blocks_x8_ = md5_blocks_x8_avx2;
+#else
+    (void)k;
+#endif
     for (std::size_t i = 0; i < lanes; ++i)
         reset(i);
 }
 
 bool md5_multi::accelerated() noexcept {
 #if ASCPP_MD5_X8_AVX2
-    // __builtin_cpu_supports also checks that the OS saves the YMM registers.
     static const bool avx2 = [] {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") != 0;
@@ -96,6 +117,16 @@ bool md5_multi::accelerated() noexcept {
 #else
     return false;
 #endif
+}
+
+const char* md5_multi::kernel_name() const noexcept {
+#if ASCPP_MD5_X8_AVX2
+    if (blocks_x8_ == md5_blocks_x8_avx512vl)
+        return "avx512vl";
+    if (blocks_x8_ == md5_blocks_x8_avx2)
+        return "avx2";
+#endif
+    return "scalar";
 }
 
 void md5_multi::reset(std::size_t lane) {
@@ -146,7 +177,7 @@ void md5_multi::update(std::span<const std::span<const unsigned char>> chunks) {
 #if ASCPP_MD5_X8_AVX2
     // Whole blocks, eight lanes at a time: as many blocks as the shortest fed lane has, then again
     // for the lanes that still have some, until too few lanes remain to be worth it.
-    while (vectorised_) {
+    while (blocks_x8_ != nullptr) {
         unsigned active = 0, count = 0;
         std::size_t blocks = SIZE_MAX;
         for (std::size_t i = 0; i < lanes; ++i)
@@ -166,7 +197,7 @@ void md5_multi::update(std::span<const std::span<const unsigned char>> chunks) {
             s.d[i] = lanes_[i].h[3];
             data[i] = active >> i & 1 ? next[i] : idle_block;
         }
-        md5_blocks_x8_avx2(s, data, active, blocks);
+        blocks_x8_(s, data, active, blocks);
         for (std::size_t i = 0; i < lanes; ++i)
             if (active >> i & 1) {
                 lanes_[i].h = {s.a[i], s.b[i], s.c[i], s.d[i]};

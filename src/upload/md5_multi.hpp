@@ -1,6 +1,7 @@
 // MD5 of up to eight independent byte streams at once: the parts of an upload are hashed side by
-// side in the eight 32-bit lanes of AVX2 registers, which one serial MD5 cannot use (each MD5 step
-// depends on the one before). Internal to the upload engine.
+// side in the eight 32-bit lanes of AVX2 registers (with AVX-512VL's instructions where the CPU
+// has them), which one serial MD5 cannot use (each MD5 step depends on the one before). Internal to
+// the upload engine.
 #pragma once
 
 #include <ascpp/upload/hasher.hpp>
@@ -12,13 +13,16 @@
 
 namespace ascpp::upload::detail {
 
+struct md5_x8_state;
+
 class md5_multi {
 public:
     static constexpr std::size_t lanes = 8;
 
-    // `scalar` forces the portable kernel even where AVX2 is available, so tests and the fuzz
-    // target check both paths on one machine.
-    enum class kernel { automatic, scalar };
+    // `automatic` is the best this CPU runs. `avx2` forces the AVX2 kernel where AVX-512VL is
+    // also available, `scalar` the portable one, so tests and the fuzz target check every path on
+    // one machine; a kernel the CPU lacks falls back to the next one down.
+    enum class kernel { automatic, avx2, scalar };
 
     explicit md5_multi(kernel k = kernel::automatic) noexcept;
 
@@ -34,10 +38,11 @@ public:
     digest finish(std::size_t lane);
     void reset(std::size_t lane);
 
-    // Whether this CPU runs the AVX2 kernel (what kernel::automatic picks).
+    // Whether this CPU runs a vector kernel (kernel::automatic picks one).
     static bool accelerated() noexcept;
-    // Whether this object uses the AVX2 kernel.
-    bool vectorised() const noexcept { return vectorised_; }
+    // Whether this object uses a vector kernel, and its name: "avx512vl", "avx2" or "scalar".
+    bool vectorised() const noexcept { return blocks_x8_ != nullptr; }
+    const char* kernel_name() const noexcept;
 
 private:
     struct lane_state {
@@ -47,8 +52,11 @@ private:
         std::size_t pending_size = 0;
     };
 
+    using blocks_x8_fn = void (*)(md5_x8_state&, const unsigned char* const[8], unsigned,
+                                  std::size_t) noexcept;
+
     std::array<lane_state, lanes> lanes_;
-    bool vectorised_;
+    blocks_x8_fn blocks_x8_; // null: the scalar kernel only
 };
 
 // The kernels behind md5_multi, exposed for its tests and benchmark.
@@ -68,8 +76,13 @@ struct md5_x8_state {
 // Runs `blocks` 64-byte blocks of each of eight streams; data[i] is lane i's first block. A lane
 // whose bit in `active` is clear reads its one block at data[i] over and over, so an idle lane
 // needs only 64 readable bytes; its state comes out changed and must be discarded.
-// Requires AVX2 (md5_multi::accelerated()).
+// Requires AVX2 (md5_multi::accelerated()); the second AVX-512VL (md5_multi_avx512vl()).
 void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
                         std::size_t blocks) noexcept;
+void md5_blocks_x8_avx512vl(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
+                            std::size_t blocks) noexcept;
+
+// Whether this CPU (and its OS) runs md5_blocks_x8_avx512vl.
+bool md5_multi_avx512vl() noexcept;
 
 } // namespace ascpp::upload::detail

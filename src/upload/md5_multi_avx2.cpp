@@ -1,8 +1,6 @@
-// The eight-lane MD5 kernel. Only this file is compiled with -mavx2: md5_multi calls it after
-// checking the CPU, and nothing else may contain AVX2 instructions, so this file must define no
-// inline function or template instance that other files share (the linker keeps any one copy).
+// The eight-lane MD5 kernel for AVX2. Only this file is compiled with -mavx2: md5_multi calls it
+// after checking the CPU, and nothing else may contain AVX2 instructions.
 #include "md5_multi.hpp"
-#include "md5_rounds.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -10,145 +8,13 @@
 #error "md5_multi_avx2.cpp must be compiled with -mavx2"
 #endif
 
-#include <immintrin.h>
-
-#include <cstdint>
-#include <utility>
+#include "md5_x8_kernel.hpp"
 
 namespace ascpp::upload::detail {
 
-namespace {
-
-namespace r = md5_rounds;
-
-// The kernel's helpers must dissolve into one loop body, whatever the optimisation level: a call
-// or a rolled loop in it costs more than a fifth of the speed.
-#define ASCPP_INLINE inline __attribute__((always_inline))
-
-// Each step's constant in all eight lanes, so that the step adds it straight from memory; built
-// from immediates, each would cost a move, a transfer and a broadcast (see md5_blocks_x8_avx2).
-struct broadcast_constants {
-    alignas(32) std::uint32_t k[64][8];
-};
-
-constexpr broadcast_constants make_constants() {
-    broadcast_constants c{};
-    for (std::size_t i = 0; i < 64; ++i)
-        for (std::size_t lane = 0; lane < 8; ++lane)
-            c.k[i][lane] = r::k[i];
-    return c;
-}
-
-constexpr broadcast_constants constants = make_constants();
-
-template <int S>
-ASCPP_INLINE __m256i rotl(__m256i x) noexcept {
-    if constexpr (S == 16) {
-        // One byte shuffle instead of two shifts and an or.
-        const __m256i swap_halves =
-            _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, //
-                             2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-        return _mm256_shuffle_epi8(x, swap_halves);
-    } else {
-        return _mm256_or_si256(_mm256_slli_epi32(x, S), _mm256_srli_epi32(x, 32 - S));
-    }
-}
-
-// Rows in[i] (eight 32-bit words of lane i) become columns: out[j] holds word j of every lane.
-ASCPP_INLINE void transpose(const __m256i (&in)[8], __m256i* out) noexcept {
-    // Pairs of lanes interleaved by word, then by pairs of words, then the 128-bit halves swapped.
-    __m256i t[8], u[8];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_epi32(in[i], in[i + 1]);     // words 0 1 | 4 5 of lanes i, i+1
-        t[i + 1] = _mm256_unpackhi_epi32(in[i], in[i + 1]); // words 2 3 | 6 7
-    }
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);         // word 0 | 4 of lanes i..i+3
-        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);     // word 1 | 5
-        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]); // word 2 | 6
-        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]); // word 3 | 7
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < 4; ++j) {
-        out[j] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x20);
-        out[j + 4] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x31);
-    }
-}
-
-template <std::size_t I>
-ASCPP_INLINE void step(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k) noexcept {
-    // Constants, not calls: at -O0 a call would emit an AVX2-built copy of an inline function
-    // that the linker may then pick for the baseline code too.
-    constexpr std::size_t ia = r::a_of(I), ib = r::b_of(I), ic = r::c_of(I), id = r::d_of(I);
-    constexpr std::size_t w = r::word(I);
-    __m256i& a = v[ia];
-    const __m256i b = v[ib], c = v[ic], d = v[id];
-    // The terms that do not depend on b, the previous step's result, are summed first so that the
-    // chain from one step to the next stays short.
-    __m256i t = _mm256_add_epi32(a, _mm256_add_epi32(x[w], _mm256_load_si256(k + I)));
-    if constexpr (I < 16) {
-        t = _mm256_add_epi32(t, _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))));
-    } else if constexpr (I < 32) {
-        // (b & d) | (c & ~d): the two terms share no bits, so they can be added instead.
-        t = _mm256_add_epi32(t, _mm256_andnot_si256(d, c));
-        t = _mm256_add_epi32(t, _mm256_and_si256(d, b));
-    } else if constexpr (I < 48) {
-        t = _mm256_add_epi32(t, _mm256_xor_si256(b, _mm256_xor_si256(c, d)));
-    } else {
-        const __m256i not_d = _mm256_xor_si256(d, _mm256_set1_epi32(-1));
-        t = _mm256_add_epi32(t, _mm256_xor_si256(c, _mm256_or_si256(b, not_d)));
-    }
-    a = _mm256_add_epi32(b, rotl<r::shift(I)>(t));
-}
-
-template <std::size_t... I>
-ASCPP_INLINE void steps(__m256i (&v)[4], const __m256i (&x)[16], const __m256i* k,
-                        std::index_sequence<I...>) noexcept {
-    (step<I>(v, x, k), ...);
-}
-
-#undef ASCPP_INLINE
-
-} // namespace
-
 void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
                         std::size_t blocks) noexcept {
-    const __m256i* k = reinterpret_cast<const __m256i*>(constants.k);
-    // Hides the table's contents from the optimiser, which would otherwise fold each load back
-    // into a constant built from immediates.
-    asm("" : "+r"(k));
-    const unsigned char* p[8];
-    std::size_t stride[8];
-    for (int i = 0; i < 8; ++i) {
-        p[i] = data[i];
-        stride[i] = active >> i & 1 ? 64 : 0;
-    }
-    __m256i v[4] = {_mm256_load_si256(reinterpret_cast<const __m256i*>(s.a)),
-                    _mm256_load_si256(reinterpret_cast<const __m256i*>(s.b)),
-                    _mm256_load_si256(reinterpret_cast<const __m256i*>(s.c)),
-                    _mm256_load_si256(reinterpret_cast<const __m256i*>(s.d))};
-    for (; blocks > 0; --blocks) {
-        __m256i low[8], high[8], x[16];
-#pragma GCC unroll 8
-        for (int i = 0; i < 8; ++i) {
-            low[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[i]));
-            high[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[i] + 32));
-            p[i] += stride[i];
-        }
-        transpose(low, x);
-        transpose(high, x + 8);
-        const __m256i saved[4] = {v[0], v[1], v[2], v[3]};
-        steps(v, x, k, std::make_index_sequence<64>{});
-#pragma GCC unroll 8
-        for (int i = 0; i < 4; ++i)
-            v[i] = _mm256_add_epi32(v[i], saved[i]);
-    }
-    _mm256_store_si256(reinterpret_cast<__m256i*>(s.a), v[0]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(s.b), v[1]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(s.c), v[2]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(s.d), v[3]);
+    md5_blocks_x8(s, data, active, blocks);
 }
 
 } // namespace ascpp::upload::detail

@@ -1,4 +1,4 @@
-// MD5's per-step constants (RFC 1321, 3.4), shared by the scalar and the AVX2 kernel so that both
+// MD5's per-step constants (RFC 1321, 3.4), shared by the scalar and the vector kernels so that all
 // unroll the same 64 steps from one table.
 #pragma once
 

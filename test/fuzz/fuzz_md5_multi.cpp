@@ -1,7 +1,7 @@
 // Fuzz target: md5_multi against OpenSSL's MD5. The input is a program of operations (feed some
 // lanes chunks of given lengths, feed one lane, finish or reset a lane); the same program runs on
-// the AVX2 kernel and the scalar one, and every digest finished must equal OpenSSL's MD5 of the
-// bytes that lane was fed.
+// each kernel (AVX-512VL, AVX2, scalar; where the CPU lacks one, its fallback), and every digest
+// finished must equal OpenSSL's MD5 of the bytes that lane was fed.
 #include "../../src/upload/md5_multi.hpp"
 
 #include <openssl/evp.h>
@@ -79,7 +79,8 @@ struct subject {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    std::array<subject, 2> subjects = {subject{md5_multi(md5_multi::kernel::automatic), {}},
+    std::array<subject, 3> subjects = {subject{md5_multi(md5_multi::kernel::automatic), {}},
+                                       subject{md5_multi(md5_multi::kernel::avx2), {}},
                                        subject{md5_multi(md5_multi::kernel::scalar), {}}};
     reader in{data, size};
     filler fill;

@@ -1,6 +1,6 @@
 // md5_multi, the eight-lane MD5 of upload parts: every digest must equal OpenSSL's MD5 of the same
 // bytes whatever the lengths, the chunking and the order in which lanes are fed and finished, with
-// the AVX2 kernel (where the CPU has it) and with the scalar one.
+// each vector kernel the CPU has (AVX-512VL, AVX2) and with the scalar one.
 #include "../../src/upload/md5_multi.hpp"
 
 #include <ascpp/upload/hasher.hpp>
@@ -27,12 +27,12 @@ bytes random_bytes(std::size_t n, std::mt19937& rng) {
     return b;
 }
 
-// Both kernels on a CPU with AVX2; the scalar one twice elsewhere, which still checks it.
-const std::array<md5_multi::kernel, 2> kernels = {md5_multi::kernel::automatic,
-                                                  md5_multi::kernel::scalar};
+// Every kernel this CPU has; one that it lacks falls back to the next, which is then checked twice.
+const std::array<md5_multi::kernel, 3> kernels = {
+    md5_multi::kernel::automatic, md5_multi::kernel::avx2, md5_multi::kernel::scalar};
 
 std::string name(const md5_multi& m) {
-    return m.vectorised() ? "avx2" : "scalar";
+    return m.kernel_name();
 }
 
 // The lengths where MD5's padding changes shape, and a few long ones.
@@ -53,12 +53,22 @@ BOOST_AUTO_TEST_CASE(known_answers) {
     BOOST_TEST(m.finish(3).hex() == "d41d8cd98f00b204e9800998ecf8427e");
 }
 
-BOOST_AUTO_TEST_CASE(accelerated_on_avx2) {
-    BOOST_TEST_MESSAGE("md5_multi AVX2 kernel: " << (md5_multi::accelerated() ? "yes" : "no"));
+BOOST_AUTO_TEST_CASE(picks_the_widest_kernel_the_cpu_has) {
+    BOOST_TEST_MESSAGE("md5_multi kernel: " << md5_multi().kernel_name());
     BOOST_TEST(md5_multi().vectorised() == md5_multi::accelerated());
     BOOST_TEST(!md5_multi(md5_multi::kernel::scalar).vectorised());
+    BOOST_TEST(md5_multi(md5_multi::kernel::scalar).kernel_name() == std::string("scalar"));
 #if defined(__x86_64__) && defined(__GNUC__)
-    BOOST_TEST(md5_multi::accelerated() == (__builtin_cpu_supports("avx2") != 0));
+    const bool avx2 = __builtin_cpu_supports("avx2") != 0;
+    const bool avx512vl =
+        __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512vl") != 0;
+    BOOST_TEST(md5_multi::accelerated() == avx2);
+    BOOST_TEST(up::detail::md5_multi_avx512vl() == avx512vl);
+    BOOST_TEST(md5_multi().kernel_name() == std::string(avx512vl ? "avx512vl"
+                                                        : avx2   ? "avx2"
+                                                                 : "scalar"));
+    BOOST_TEST(md5_multi(md5_multi::kernel::avx2).kernel_name() ==
+               std::string(avx2 ? "avx2" : "scalar"));
 #endif
 }
 
@@ -199,7 +209,7 @@ BOOST_AUTO_TEST_CASE(lanes_out_of_range_are_refused) {
     BOOST_CHECK_THROW(m.update(too_many), std::out_of_range);
 }
 
-// The kernels themselves, block for block, including an AVX2 lane left idle.
+// The kernels themselves, block for block, including a vector lane left idle.
 BOOST_AUTO_TEST_CASE(kernels_agree) {
     std::mt19937 rng(5);
     const std::size_t blocks = 37;
@@ -220,15 +230,20 @@ BOOST_AUTO_TEST_CASE(kernels_agree) {
         if (i != 6)
             up::detail::md5_blocks_scalar(expected[i], starts[i], blocks);
     }
-    if (!md5_multi::accelerated())
-        return;
-    up::detail::md5_blocks_x8_avx2(s, starts, 0xff & ~(1u << 6), blocks);
-    for (std::size_t i = 0; i < 8; ++i) {
-        if (i == 6)
-            continue;
-        const std::array<std::uint32_t, 4> got = {s.a[i], s.b[i], s.c[i], s.d[i]};
-        BOOST_TEST(got == expected[i], "lane " << i);
-    }
+    auto check = [&](auto kernel, const char* name) {
+        up::detail::md5_x8_state out = s;
+        kernel(out, starts, 0xff & ~(1u << 6), blocks);
+        for (std::size_t i = 0; i < 8; ++i) {
+            if (i == 6)
+                continue;
+            const std::array<std::uint32_t, 4> got = {out.a[i], out.b[i], out.c[i], out.d[i]};
+            BOOST_TEST(got == expected[i], name << " lane " << i);
+        }
+    };
+    if (md5_multi::accelerated())
+        check(up::detail::md5_blocks_x8_avx2, "avx2");
+    if (up::detail::md5_multi_avx512vl())
+        check(up::detail::md5_blocks_x8_avx512vl, "avx512vl");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
