@@ -79,27 +79,30 @@ public:
 
     void promote(const std::shared_ptr<part_md5>& part) {
         std::unique_lock lock(mutex_);
-        if (!part->idle_lanes_only_)
-            return; // asked for already, or in a lane (the hasher finishes every lane it fed)
-        part->idle_lanes_only_ = false;
-        auto it = std::find(idle_lane_queue_.begin(), idle_lane_queue_.end(), part);
-        if (it != idle_lane_queue_.end())
-            idle_lane_queue_.erase(it);
+        if (!release_idle_lane_part_locked(part))
+            return;
         queue_.push_back(part);
         start_locked(lock);
     }
 
     void withdraw(const std::shared_ptr<part_md5>& part) {
         std::lock_guard lock(mutex_);
+        release_idle_lane_part_locked(part);
+    }
+
+private:
+    // Ends a part's wait for an idle lane; false if it was not waiting for one: asked for already,
+    // or in a lane (the hasher finishes every lane it fed).
+    bool release_idle_lane_part_locked(const std::shared_ptr<part_md5>& part) {
         if (!part->idle_lanes_only_)
-            return;
+            return false;
         part->idle_lanes_only_ = false;
         auto it = std::find(idle_lane_queue_.begin(), idle_lane_queue_.end(), part);
         if (it != idle_lane_queue_.end())
             idle_lane_queue_.erase(it);
+        return true;
     }
 
-private:
     struct lane {
         std::shared_ptr<part_md5> part;
         std::optional<read_only_file> file;

@@ -504,6 +504,16 @@ BOOST_AUTO_TEST_CASE(idle_lane_parts_wait_for_an_asked_for_part_or_their_promoti
     up::detail::promote(late);
     BOOST_REQUIRE((l.wait_for(20s) == std::future_status::ready));
     BOOST_TEST(l.get() == md5_of_part(4));
+    // A withdrawn one (its upload ended first) is never read, even beside an asked-for part, and
+    // promoting it afterwards does not bring it back.
+    auto dropped = up::detail::hash_part_in_idle_lanes(path, 0, 300 * 1024);
+    up::detail::withdraw(dropped);
+    up::detail::promote(dropped);
+    auto d = get(dropped);
+    auto again = get(up::detail::hash_part(path, 5 * 300 * 1024, 300 * 1024));
+    BOOST_REQUIRE((again.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(again.get() == md5_of_part(5));
+    BOOST_TEST((d.wait_for(300ms) == std::future_status::timeout));
 }
 
 BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
