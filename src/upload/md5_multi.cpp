@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -219,6 +220,18 @@ void md5_multi::update(std::span<const std::span<const unsigned char>> chunks) {
             std::memcpy(l.pending.data(), next[i] + whole * 64, l.pending_size);
     }
 }
+
+#if !ASCPP_MD5_X8_AVX2
+// Never called: md5_multi picks no vector kernel where none is built.
+void md5_blocks_x8_avx2(md5_x8_state&, const unsigned char* const[8], unsigned,
+                        std::size_t) noexcept {
+    std::abort();
+}
+void md5_blocks_x8_avx512vl(md5_x8_state&, const unsigned char* const[8], unsigned,
+                            std::size_t) noexcept {
+    std::abort();
+}
+#endif
 
 digest md5_multi::finish(std::size_t lane) {
     if (lane >= lanes)

@@ -1,7 +1,6 @@
 // The eight-lane MD5 kernel for AVX2. Only this file is compiled with -mavx2: md5_multi calls it
-// after checking the CPU, and nothing else may contain AVX2 instructions.
-#include "md5_multi.hpp"
-
+// after checking the CPU, and nothing else may contain AVX2 instructions. Elsewhere than x86-64
+// with GCC or Clang it is empty, and md5_multi.cpp defines the kernel as unreachable.
 #if defined(__x86_64__) && defined(__GNUC__)
 
 #ifndef __AVX2__
@@ -10,27 +9,9 @@
 
 #include "md5_x8_kernel.hpp"
 
-namespace ascpp::upload::detail {
-
-void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
-                        std::size_t blocks) noexcept {
+void ascpp::upload::detail::md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8],
+                                               unsigned active, std::size_t blocks) noexcept {
     md5_blocks_x8(s, data, active, blocks);
 }
-
-} // namespace ascpp::upload::detail
-
-#else
-
-#include <cstdlib>
-
-namespace ascpp::upload::detail {
-
-// Never called: md5_multi::accelerated() is false where the kernel is not built.
-void md5_blocks_x8_avx2(md5_x8_state&, const unsigned char* const[8], unsigned,
-                        std::size_t) noexcept {
-    std::abort();
-}
-
-} // namespace ascpp::upload::detail
 
 #endif
