@@ -95,12 +95,15 @@ bool md5_multi_avx512vl() noexcept {
 #endif
 }
 
-md5_multi::md5_multi(kernel k) noexcept : blocks_x8_(nullptr) {
+md5_multi::md5_multi(kernel k) noexcept {
 #if ASCPP_MD5_X8_AVX2
-    if (k == kernel::automatic && md5_multi_avx512vl())
+    if (k == kernel::automatic && md5_multi_avx512vl()) {
         blocks_x8_ = md5_blocks_x8_avx512vl;
-    else if (k != kernel::scalar && accelerated())
+        blocks_x16_ = md5_blocks_x16_avx512vl;
+    } else if (k != kernel::scalar && accelerated()) {
         blocks_x8_ = md5_blocks_x8_avx2;
+        blocks_x16_ = md5_blocks_x16_avx2;
+    }
 #else
     (void)k;
 #endif
@@ -176,35 +179,44 @@ void md5_multi::update(std::span<const std::span<const unsigned char>> chunks) {
     }
 
 #if ASCPP_MD5_X8_AVX2
-    // Whole blocks, eight lanes at a time: as many blocks as the shortest fed lane has, then again
-    // for the lanes that still have some, until too few lanes remain to be worth it.
+    // Whole blocks, the fed lanes packed into one group of eight vector lanes or two: as many
+    // blocks as the shortest fed lane has, then again for the lanes that still have some, until
+    // too few lanes remain to be worth it.
     while (blocks_x8_ != nullptr) {
-        unsigned active = 0, count = 0;
+        std::size_t fed[lanes]; // vector lane j hashes lane fed[j]
+        std::size_t count = 0;
         std::size_t blocks = SIZE_MAX;
         for (std::size_t i = 0; i < lanes; ++i)
             if (left[i] >= 64) {
-                active |= 1u << i;
-                ++count;
+                fed[count++] = i;
                 blocks = std::min(blocks, left[i] / 64);
             }
         if (count < min_vector_lanes)
             break;
-        md5_x8_state s;
+        md5_x8_state s[2];
         const unsigned char* data[lanes];
-        for (std::size_t i = 0; i < lanes; ++i) {
-            s.a[i] = lanes_[i].h[0];
-            s.b[i] = lanes_[i].h[1];
-            s.c[i] = lanes_[i].h[2];
-            s.d[i] = lanes_[i].h[3];
-            data[i] = active >> i & 1 ? next[i] : idle_block;
+        const std::size_t width = count > 8 ? 16 : 8;
+        for (std::size_t j = 0; j < width; ++j) {
+            auto& group = s[j / 8];
+            const auto& h = lanes_[j < count ? fed[j] : 0].h;
+            group.a[j % 8] = h[0];
+            group.b[j % 8] = h[1];
+            group.c[j % 8] = h[2];
+            group.d[j % 8] = h[3];
+            data[j] = j < count ? next[fed[j]] : idle_block;
         }
-        blocks_x8_(s, data, active, blocks);
-        for (std::size_t i = 0; i < lanes; ++i)
-            if (active >> i & 1) {
-                lanes_[i].h = {s.a[i], s.b[i], s.c[i], s.d[i]};
-                next[i] += blocks * 64;
-                left[i] -= blocks * 64;
-            }
+        const unsigned active = (1u << count) - 1;
+        if (width == 16)
+            blocks_x16_(s, data, active, blocks);
+        else
+            blocks_x8_(s[0], data, active, blocks);
+        for (std::size_t j = 0; j < count; ++j) {
+            const auto& group = s[j / 8];
+            const std::size_t i = fed[j];
+            lanes_[i].h = {group.a[j % 8], group.b[j % 8], group.c[j % 8], group.d[j % 8]};
+            next[i] += blocks * 64;
+            left[i] -= blocks * 64;
+        }
     }
 #endif
 
@@ -229,6 +241,14 @@ void md5_blocks_x8_avx2(md5_x8_state&, const unsigned char* const[8], unsigned,
 }
 void md5_blocks_x8_avx512vl(md5_x8_state&, const unsigned char* const[8], unsigned,
                             std::size_t) noexcept {
+    std::abort();
+}
+void md5_blocks_x16_avx2(md5_x8_state (&)[2], const unsigned char* const[16], unsigned,
+                         std::size_t) noexcept {
+    std::abort();
+}
+void md5_blocks_x16_avx512vl(md5_x8_state (&)[2], const unsigned char* const[16], unsigned,
+                             std::size_t) noexcept {
     std::abort();
 }
 #endif

@@ -1,6 +1,7 @@
-// MD5 of up to eight independent byte streams at once: the parts of an upload are hashed side by
-// side in the eight 32-bit lanes of AVX2 registers (with AVX-512VL's instructions where the CPU
-// has them), which one serial MD5 cannot use (each MD5 step depends on the one before). Internal to
+// MD5 of up to sixteen independent byte streams at once: the parts of an upload are hashed side by
+// side in the 32-bit lanes of AVX2 registers (with AVX-512VL's instructions where the CPU has
+// them), eight lanes a register, which one serial MD5 cannot use (each MD5 step depends on the one
+// before); two registers' steps interleave, so each waits less on its previous step. Internal to
 // the upload engine.
 #pragma once
 
@@ -17,7 +18,7 @@ struct md5_x8_state;
 
 class md5_multi {
 public:
-    static constexpr std::size_t lanes = 8;
+    static constexpr std::size_t lanes = 16;
 
     // `automatic` is the best this CPU runs. `avx2` forces the AVX2 kernel where AVX-512VL is
     // also available, `scalar` the portable one, so tests and the fuzz target check every path on
@@ -54,9 +55,12 @@ private:
 
     using blocks_x8_fn = void (*)(md5_x8_state&, const unsigned char* const[8], unsigned,
                                   std::size_t) noexcept;
+    using blocks_x16_fn = void (*)(md5_x8_state (&)[2], const unsigned char* const[16], unsigned,
+                                   std::size_t) noexcept;
 
     std::array<lane_state, lanes> lanes_;
-    blocks_x8_fn blocks_x8_; // null: the scalar kernel only
+    blocks_x8_fn blocks_x8_ = nullptr; // null: the scalar kernel only
+    blocks_x16_fn blocks_x16_ = nullptr;
 };
 
 // The kernels behind md5_multi, exposed for its tests and benchmark.
@@ -76,11 +80,17 @@ struct md5_x8_state {
 // Runs `blocks` 64-byte blocks of each of eight streams; data[i] is lane i's first block. A lane
 // whose bit in `active` is clear reads its one block at data[i] over and over, so an idle lane
 // needs only 64 readable bytes; its state comes out changed and must be discarded.
-// Requires AVX2 (md5_multi::accelerated()); the second AVX-512VL (md5_multi_avx512vl()).
+// Requires AVX2 (md5_multi::accelerated()); the _avx512vl ones AVX-512VL (md5_multi_avx512vl()).
 void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
                         std::size_t blocks) noexcept;
 void md5_blocks_x8_avx512vl(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
                             std::size_t blocks) noexcept;
+// The same for sixteen streams in two groups of eight: s[g] and data[8g..8g+7], bit 8g+i of
+// `active` for lane i of group g. Costs little more than eight.
+void md5_blocks_x16_avx2(md5_x8_state (&s)[2], const unsigned char* const data[16], unsigned active,
+                         std::size_t blocks) noexcept;
+void md5_blocks_x16_avx512vl(md5_x8_state (&s)[2], const unsigned char* const data[16],
+                             unsigned active, std::size_t blocks) noexcept;
 
 // Whether this CPU (and its OS) runs md5_blocks_x8_avx512vl.
 bool md5_multi_avx512vl() noexcept;

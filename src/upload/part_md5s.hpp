@@ -2,11 +2,11 @@
 //
 // A part's MD5 is asked for when its send starts, together with the next parts of its upload
 // (parts_hashed_together), and the process-wide hasher reads and hashes up to md5_multi::lanes
-// parts side by side, whichever uploads they belong to: eight AVX2 lanes do about as much as
-// eight cores of serial MD5, and a batch of small files fills the lanes as well as one big file
-// does. The parts hashed are being sent or about to be, so what the hasher reads stays in the
-// page cache for the sends. The sender compares the host's ETag with the MD5 when the part is
-// acknowledged, waiting only if the hasher is behind.
+// parts side by side, whichever uploads they belong to: sixteen lanes (two groups of eight in
+// AVX2 registers) do about as much as five to seven cores of serial MD5, and a batch of small
+// files fills the lanes as well as one big file does. The parts hashed are being sent or about to
+// be, so what the hasher reads stays in the page cache for the sends. The sender compares the
+// host's ETag with the MD5 when the part is acknowledged, waiting only if the hasher is behind.
 #pragma once
 
 #include "read_shelf.hpp"
@@ -52,9 +52,9 @@ private:
 };
 
 // How many parts of one upload are handed to the hasher together. A part asked for alone would
-// often be hashed alone (the hasher is faster than the sends), by the serial kernel or by eight
-// lanes of which one is fed; asking for the next parts with it keeps the lanes full even at
-// concurrency 1. Two batches of lanes: the second fills while the first finishes.
+// often be hashed alone (the hasher is faster than the sends), by the serial kernel or by lanes
+// of which one is fed; asking for the next parts with it keeps the lanes full even at
+// concurrency 1.
 inline constexpr std::size_t parts_hashed_together = 16;
 
 // Starts hashing bytes [offset, offset + length) of `path` on the process-wide hasher. With a
@@ -65,7 +65,7 @@ std::shared_ptr<part_md5> hash_part(std::filesystem::path path, std::uint64_t of
 
 // The same for a part whose send has not begun (its upload waits for the limiter): the hasher
 // takes it only into lanes it would otherwise leave idle beside parts asked for with hash_part.
-// The eight lanes cost the same however many are fed, so uploads started together (a batch
+// The lanes cost about the same however many are fed, so uploads started together (a batch
 // sharing a limiter) fill them with each other's parts instead of leaving most of them empty,
 // and nothing is read ahead while the hasher has nothing else to do. promote() makes it a part
 // like the others once its send begins.

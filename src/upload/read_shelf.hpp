@@ -1,8 +1,8 @@
 // The bytes the part hasher read, kept for the file checksum pass and for the sends of the parts,
 // so that the file is read once for the part MD5s, the file checksum and the upload.
 //
-// The part hasher reads eight parts side by side (its AVX2 lanes), ahead of their sends; the file
-// checksum needs the file front to back. A shelf per upload sits between them: every chunk the
+// The part hasher reads up to sixteen parts side by side (its MD5 lanes), ahead of their sends; the
+// file checksum needs the file front to back. A shelf per upload sits between them: every chunk the
 // part hasher reads of that upload's file is offered to it and kept (the buffer itself, not a
 // copy) for whoever still wants it: the pass, when the chunk is ahead of its position, and the
 // send of its part, when the send has not gone past it. The pass takes chunks in file order; a

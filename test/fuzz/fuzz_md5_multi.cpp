@@ -86,10 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     filler fill;
     while (!in.done()) {
         const std::uint8_t op = in.byte();
-        const std::size_t lane = op & 7;
-        switch (op >> 3 & 3) {
-        case 0: { // some lanes, one call: a mask, then a length for each lane in it
-            const std::uint8_t mask = in.byte();
+        const std::size_t lane = op & 15;
+        switch (op >> 4 & 3) {
+        case 0: { // some lanes, one call: a two-byte mask, then a length for each lane in it
+            const unsigned mask = in.byte() | static_cast<unsigned>(in.byte()) << 8;
             std::array<std::vector<unsigned char>, lanes> chunks;
             std::array<std::span<const unsigned char>, lanes> spans;
             std::size_t count = 0;

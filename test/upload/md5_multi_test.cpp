@@ -209,41 +209,56 @@ BOOST_AUTO_TEST_CASE(lanes_out_of_range_are_refused) {
     BOOST_CHECK_THROW(m.update(too_many), std::out_of_range);
 }
 
-// The kernels themselves, block for block, including a vector lane left idle.
+// The kernels themselves, block for block, one group of eight lanes and two, with a vector lane
+// left idle in each group.
 BOOST_AUTO_TEST_CASE(kernels_agree) {
     std::mt19937 rng(5);
     const std::size_t blocks = 37;
-    std::array<bytes, 8> data;
-    const unsigned char* starts[8];
-    std::array<std::array<std::uint32_t, 4>, 8> expected;
-    up::detail::md5_x8_state s;
-    for (std::size_t i = 0; i < 8; ++i) {
+    const auto idle = [](std::size_t i) { return i == 6 || i == 13; };
+    std::array<bytes, 16> data;
+    const unsigned char* starts[16];
+    std::array<std::array<std::uint32_t, 4>, 16> expected;
+    up::detail::md5_x8_state s[2];
+    for (std::size_t i = 0; i < 16; ++i) {
         // Odd offsets: the kernel must not assume alignment.
         data[i] = random_bytes(blocks * 64 + 1 + i, rng);
         starts[i] = data[i].data() + 1 + i;
         expected[i] = {static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
                        static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng())};
-        s.a[i] = expected[i][0];
-        s.b[i] = expected[i][1];
-        s.c[i] = expected[i][2];
-        s.d[i] = expected[i][3];
-        if (i != 6)
+        auto& g = s[i / 8];
+        g.a[i % 8] = expected[i][0];
+        g.b[i % 8] = expected[i][1];
+        g.c[i % 8] = expected[i][2];
+        g.d[i % 8] = expected[i][3];
+        if (!idle(i))
             up::detail::md5_blocks_scalar(expected[i], starts[i], blocks);
     }
-    auto check = [&](auto kernel, const char* name) {
-        up::detail::md5_x8_state out = s;
-        kernel(out, starts, 0xff & ~(1u << 6), blocks);
-        for (std::size_t i = 0; i < 8; ++i) {
-            if (i == 6)
+    unsigned active = 0;
+    for (std::size_t i = 0; i < 16; ++i)
+        active |= idle(i) ? 0u : 1u << i;
+    auto compare = [&](const up::detail::md5_x8_state(&out)[2], std::size_t lanes,
+                       const char* name) {
+        for (std::size_t i = 0; i < lanes; ++i) {
+            if (idle(i))
                 continue;
-            const std::array<std::uint32_t, 4> got = {out.a[i], out.b[i], out.c[i], out.d[i]};
+            const auto& g = out[i / 8];
+            const std::array<std::uint32_t, 4> got = {g.a[i % 8], g.b[i % 8], g.c[i % 8],
+                                                      g.d[i % 8]};
             BOOST_TEST(got == expected[i], name << " lane " << i);
         }
     };
+    auto check = [&](auto x8, auto x16, const char* name) {
+        up::detail::md5_x8_state one[2] = {s[0], s[1]};
+        x8(one[0], starts, active & 0xff, blocks);
+        compare(one, 8, name);
+        up::detail::md5_x8_state two[2] = {s[0], s[1]};
+        x16(two, starts, active, blocks);
+        compare(two, 16, name);
+    };
     if (md5_multi::accelerated())
-        check(up::detail::md5_blocks_x8_avx2, "avx2");
+        check(up::detail::md5_blocks_x8_avx2, up::detail::md5_blocks_x16_avx2, "avx2");
     if (up::detail::md5_multi_avx512vl())
-        check(up::detail::md5_blocks_x8_avx512vl, "avx512vl");
+        check(up::detail::md5_blocks_x8_avx512vl, up::detail::md5_blocks_x16_avx512vl, "avx512vl");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
