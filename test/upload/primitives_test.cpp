@@ -509,11 +509,18 @@ BOOST_AUTO_TEST_CASE(idle_lane_parts_wait_for_an_asked_for_part_or_their_promoti
     auto dropped = up::detail::hash_part_in_idle_lanes(path, 0, 300 * 1024);
     up::detail::withdraw(dropped);
     up::detail::promote(dropped);
-    auto d = get(dropped);
-    auto again = get(up::detail::hash_part(path, 5 * 300 * 1024, 300 * 1024));
-    BOOST_REQUIRE((again.wait_for(20s) == std::future_status::ready));
-    BOOST_TEST(again.get() == md5_of_part(5));
+    asio::cancellation_signal stop_waiting;
+    auto d = asio::co_spawn(strand, dropped->get(),
+                            asio::bind_cancellation_slot(stop_waiting.slot(), asio::use_future));
+    auto again = up::detail::hash_part(path, 5 * 300 * 1024, 300 * 1024);
+    auto g = get(again);
+    BOOST_REQUIRE((g.wait_for(20s) == std::future_status::ready));
+    BOOST_TEST(g.get() == md5_of_part(5));
     BOOST_TEST((d.wait_for(300ms) == std::future_status::timeout));
+    // The wait ends before the part goes away: get() must not outlive its part.
+    asio::post(strand, [&] { stop_waiting.emit(asio::cancellation_type::terminal); });
+    BOOST_REQUIRE((d.wait_for(20s) == std::future_status::ready));
+    BOOST_CHECK_THROW(d.get(), std::exception);
 }
 
 BOOST_AUTO_TEST_CASE(a_part_past_the_end_of_its_file_is_reported) {
