@@ -10,18 +10,6 @@
 
 #include "md5_x8_kernel.hpp"
 
-namespace ascpp::upload::detail {
-
-void md5_blocks_x8_avx2(md5_x8_state& s, const unsigned char* const data[8], unsigned active,
-                        std::size_t blocks) noexcept {
-    md5_blocks_groups<1>(&s, data, active, blocks);
-}
-
-void md5_blocks_x16_avx2(md5_x8_state (&s)[2], const unsigned char* const data[16], unsigned active,
-                         std::size_t blocks) noexcept {
-    md5_blocks_groups<2>(s, data, active, blocks);
-}
-
-} // namespace ascpp::upload::detail
+ASCPP_MD5_KERNELS(avx2)
 
 #endif

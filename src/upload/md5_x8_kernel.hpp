@@ -195,3 +195,17 @@ ASCPP_INLINE void md5_blocks_groups(md5_x8_state* s, const unsigned char* const*
 } // namespace
 
 } // namespace ascpp::upload::detail
+
+// Defines md5_blocks_x8_<isa> and md5_blocks_x16_<isa> (md5_multi.hpp) with this file's kernel,
+// built for the including file's instruction set.
+#define ASCPP_MD5_KERNELS(isa)                                                                     \
+    void ascpp::upload::detail::md5_blocks_x8_##isa(                                               \
+        md5_x8_state& s, const unsigned char* const data[8], unsigned active,                      \
+        std::size_t blocks) noexcept {                                                             \
+        md5_blocks_groups<1>(&s, data, active, blocks);                                            \
+    }                                                                                              \
+    void ascpp::upload::detail::md5_blocks_x16_##isa(                                              \
+        md5_x8_state(&s)[2], const unsigned char* const data[16], unsigned active,                 \
+        std::size_t blocks) noexcept {                                                             \
+        md5_blocks_groups<2>(s, data, active, blocks);                                             \
+    }
