@@ -1,4 +1,5 @@
 #include "body_reader.hpp"
+#include "../detail/read_buffer.hpp"
 #include "read_response.hpp"
 
 #include <ascpp/detail/blocking_pool.hpp>
@@ -21,7 +22,6 @@
 #include <cstring>
 #include <exception>
 #include <string>
-#include <vector>
 
 namespace ascpp::http::detail {
 
@@ -57,8 +57,8 @@ struct body_reader::state {
     void read_exactly(std::uint64_t at, std::size_t into, std::size_t size) {
         std::size_t got = 0;
         while (got < size) {
-            ssize_t n =
-                ::pread(fd, data + into + got, size - got, static_cast<off_t>(offset + at + got));
+            ssize_t n = ::pread(fd, data.get() + into + got, size - got,
+                                static_cast<off_t>(offset + at + got));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
@@ -74,11 +74,9 @@ struct body_reader::state {
     int fd = -1;             // a duplicate: the request may close its own while a read runs
     std::string display;
     std::uint64_t offset = 0, length = 0;
-    // The chunk buffer, `size` bytes from `data`: 64-byte aligned inside `storage`. The kernel
-    // copies a file into a buffer 16 bytes off a cache line 3x slower than into an aligned one
-    // (0.55 against 0.17 CPU s/GiB from tmpfs here, 2026-12-01), and malloc's large blocks are.
-    std::vector<unsigned char> storage;
-    unsigned char* data = nullptr;
+    // The chunk buffer (`size` bytes), made when the first chunk is read from the file: a body
+    // whose chunks all come from held bytes never needs one.
+    ascpp::detail::read_buffer data;
     std::size_t size = 0;
     // Set on `executor` when a read on the pool completes.
     bool pool_done = false;
@@ -95,8 +93,6 @@ body_reader::body_reader(const file_source& file, std::size_t chunk_size, asio::
     s.offset = file.offset;
     s.length = file.length;
     s.size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, file.length));
-    s.storage.resize(s.size + 63);
-    s.data = s.storage.data() + (-reinterpret_cast<std::uintptr_t>(s.storage.data()) & 63);
     struct statfs fs {};
     if (::fstatfs(s.fd, &fs) == 0)
         in_memory_ = fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
@@ -112,7 +108,7 @@ std::size_t body_reader::read_without_waiting(std::uint64_t at, std::size_t size
     }
     std::size_t got = 0;
     while (got < size && !pool_only_) {
-        iovec into{s.data + got, size - got};
+        iovec into{s.data.get() + got, size - got};
         ssize_t n = ::preadv2(s.fd, &into, 1, static_cast<off_t>(s.offset + at + got), RWF_NOWAIT);
         if (n > 0) {
             got += static_cast<std::size_t>(n);
@@ -143,6 +139,8 @@ asio::awaitable<std::span<const unsigned char>> body_reader::next() {
             co_return h.bytes;
         }
     }
+    if (!s.data)
+        s.data = ascpp::detail::make_read_buffer(s.size);
     const std::size_t got = read_without_waiting(sent_, size);
     if (got < size) {
         // The rest would wait on the disk: the pool reads it, and this send waits for that.
@@ -172,7 +170,7 @@ asio::awaitable<std::span<const unsigned char>> body_reader::next() {
             std::rethrow_exception(s.pool_failure);
     }
     sent_ += size;
-    co_return std::span<const unsigned char>(s.data, size);
+    co_return std::span<const unsigned char>(s.data.get(), size);
 }
 
 } // namespace ascpp::http::detail

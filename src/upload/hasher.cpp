@@ -1,3 +1,4 @@
+#include "../detail/read_buffer.hpp"
 #include "file_hash_pass.hpp"
 #include "read_only_file.hpp"
 
@@ -158,11 +159,8 @@ asio::awaitable<digest> file_hash_pass::run() {
     file.advise_sequential();
 
     hasher h(algorithm_);
-    // 64-byte aligned: see chunk_alignment in read_shelf.cpp (the kernel's copy into a buffer 16
-    // bytes off a cache line is 3x slower).
-    std::vector<unsigned char> storage(block_size_ + 63);
-    unsigned char* buffer =
-        storage.data() + (-reinterpret_cast<std::uintptr_t>(storage.data()) & 63);
+    // Made when the pass first reads the file itself: with a shelf it may never need to.
+    ascpp::detail::read_buffer buffer;
     std::uint64_t pos = 0;
     auto ex = co_await asio::this_coro::executor;
     constexpr std::size_t yield_every = 2 * 1024 * 1024;
@@ -206,7 +204,9 @@ asio::awaitable<digest> file_hash_pass::run() {
         std::uint64_t limit = std::min(read_until, frontier_.load() + max_lead_);
         std::size_t want =
             static_cast<std::size_t>(std::min<std::uint64_t>(block_size_, limit - pos));
-        std::span<unsigned char> block(buffer, want);
+        if (!buffer)
+            buffer = ascpp::detail::make_read_buffer(block_size_);
+        std::span<unsigned char> block(buffer.get(), want);
         file.read_at(block, pos);
         h.update(std::span<const unsigned char>(block));
         read_ += want;
