@@ -31,7 +31,7 @@ sources_of() {
     fuzz_api_documents) echo src/api/models_json.cpp src/api/json_object.cpp src/api/error.cpp src/api/query.cpp src/api/rate_limit.cpp ;;
     fuzz_headers) echo src/api/rate_limit.cpp ;;
     fuzz_private_key) echo src/auth/private_key.cpp src/auth/error.cpp src/auth/base64url.cpp ;;
-    fuzz_http_response | fuzz_proxy_connect) echo src/http/connection.cpp src/http/connect.cpp src/http/proxy.cpp src/http/error.cpp src/http/body_reader.cpp src/http/tls_bulk_write.cpp src/http/blocking_pool.cpp ;;
+    fuzz_http_response | fuzz_proxy_connect) echo src/http/connection.cpp src/http/connect.cpp src/http/proxy.cpp src/http/error.cpp src/http/body_reader.cpp src/http/read_buffer.cpp src/http/tls_bulk_write.cpp src/http/blocking_pool.cpp ;;
     fuzz_batch_file) echo src/workflow/batch_file.cpp ;;
     fuzz_duration) echo src/cli/duration.cpp ;;
     fuzz_command_line) echo src/cli/command_line.cpp src/cli/duration.cpp ;;

@@ -1,24 +1,13 @@
 #include "read_shelf.hpp"
 
-#include "../detail/read_buffer.hpp"
-
 #include <ascpp/detail/blocking.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <new>
 
 namespace ascpp::upload::detail {
 
 namespace {
-
-// A few idle buffers, so the part hasher replacing a kept chunk's buffer does not allocate.
-constexpr std::size_t free_buffers_max = 16;
-std::mutex free_mutex;
-std::vector<unsigned char*>& free_buffers() {
-    static auto* list = new std::vector<unsigned char*>; // never destroyed: used until exit
-    return *list;
-}
 
 // Bytes kept by every shelf of the process.
 std::atomic<std::size_t> kept_total{0};
@@ -34,29 +23,8 @@ bool reserve(std::size_t size) noexcept {
 
 } // namespace
 
-void chunk_buffer_free::operator()(unsigned char* p) const noexcept {
-    {
-        std::lock_guard lock(free_mutex);
-        auto& list = free_buffers();
-        if (list.size() < free_buffers_max) {
-            list.push_back(p);
-            return;
-        }
-    }
-    ascpp::detail::read_buffer_delete{}(p);
-}
-
 chunk_buffer make_chunk_buffer() {
-    {
-        std::lock_guard lock(free_mutex);
-        auto& list = free_buffers();
-        if (!list.empty()) {
-            auto* p = list.back();
-            list.pop_back();
-            return chunk_buffer(p);
-        }
-    }
-    return chunk_buffer(ascpp::detail::make_read_buffer(chunk_bytes).release());
+    return ascpp::detail::make_read_buffer(chunk_bytes);
 }
 
 struct read_shelf::chunk {

@@ -12,6 +12,8 @@
 // as they do the bytes of parts that need no MD5 (resumed ones). Thread-safe.
 #pragma once
 
+#include "../detail/read_buffer.hpp"
+
 #include <ascpp/detail/wait_queue.hpp>
 
 #include <cstddef>
@@ -24,12 +26,9 @@
 
 namespace ascpp::upload::detail {
 
-// A chunk buffer of the part hasher (chunk_bytes long), recycled through a small process-wide
-// free list so a kept chunk costs no allocation in the steady state.
-struct chunk_buffer_free {
-    void operator()(unsigned char* p) const noexcept;
-};
-using chunk_buffer = std::unique_ptr<unsigned char[], chunk_buffer_free>;
+// A chunk buffer of the part hasher (chunk_bytes long); recycled (read_buffer.hpp), so a kept
+// chunk costs no allocation in the steady state.
+using chunk_buffer = ascpp::detail::read_buffer;
 inline constexpr std::size_t chunk_bytes = 256 * 1024;
 chunk_buffer make_chunk_buffer();
 
