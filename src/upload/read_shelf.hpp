@@ -36,9 +36,10 @@ chunk_buffer make_chunk_buffer();
 // the pass took the first part's chunks at once and the next seven's later, while the lanes went
 // on to the next eight: at 24 MiB the pass still read 38 % of a 512 MiB file itself, at 40 MiB
 // none of it (publish --force at concurrency 8, 2026-12-01). With sixteen lanes, 40 MiB no longer
-// holds every part in them and some sends read their bytes again; 80 MiB saved a further 0.1-0.4
-// client CPU s/GiB in rough runs (2026-12-02) but was not taken, for the memory. Peak memory of an
-// upload grows by about this much (21 to 56 MiB resident).
+// holds every part in them and some sends read their bytes again, but 80 MiB saved nothing
+// measurable: 1 GiB and 64 x 16 MiB at concurrency 1 and 8, three alternated runs each, client
+// CPU s/GiB 2.27/1.96/2.54/2.14 at 40 MiB against 2.47/1.95/2.35/2.01 at 80 (2026-12-02). Peak
+// memory of an upload grows by about this much (21 to 56 MiB resident).
 inline constexpr std::size_t shelf_budget = 40 * 1024 * 1024;
 
 class read_shelf {
