@@ -22,4 +22,7 @@ using read_buffer = std::unique_ptr<unsigned char[], read_buffer_release>;
 // `size` bytes of undefined content. Throws std::bad_alloc.
 read_buffer make_read_buffer(std::size_t size);
 
+// Frees the idle buffers (for tests that need a known starting point).
+void free_idle_read_buffers() noexcept;
+
 } // namespace ascpp::detail

@@ -12,8 +12,10 @@ namespace {
 constexpr std::align_val_t alignment{64};
 
 // Idle buffers kept for reuse: enough for the part hasher's sixteen lane buffers and a few
-// sends' chunks and file checksum blocks.
+// sends' chunks and file checksum blocks. The count bound keeps the search short when the
+// buffers are small (the chunks of small parts).
 constexpr std::size_t idle_bytes_max = 8 * 1024 * 1024;
+constexpr std::size_t idle_buffers_max = 64;
 
 struct idle_list {
     std::mutex mutex;
@@ -32,7 +34,7 @@ void read_buffer_release::operator()(unsigned char* p) const noexcept {
     auto& list = idle();
     {
         std::lock_guard lock(list.mutex);
-        if (list.bytes + size <= idle_bytes_max) {
+        if (list.bytes + size <= idle_bytes_max && list.buffers.size() < idle_buffers_max) {
             try {
                 list.buffers.emplace_back(size, p);
                 list.bytes += size;
@@ -59,6 +61,15 @@ read_buffer make_read_buffer(std::size_t size) {
     }
     return read_buffer(static_cast<unsigned char*>(::operator new[](size, alignment)),
                        read_buffer_release{size});
+}
+
+void free_idle_read_buffers() noexcept {
+    auto& list = idle();
+    std::lock_guard lock(list.mutex);
+    for (auto& [size, p] : list.buffers)
+        ::operator delete[](p, alignment);
+    list.buffers.clear();
+    list.bytes = 0;
 }
 
 } // namespace ascpp::detail
