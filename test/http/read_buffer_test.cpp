@@ -1,4 +1,5 @@
-// The pool of file-read buffers (src/detail/read_buffer.hpp): aligned, reused by size, bounded.
+// The pool of file-read buffers (src/detail/read_buffer.hpp): aligned, reused within a size
+// class, bounded when idle.
 #include <boost/test/unit_test.hpp>
 
 #include "../detail/read_buffer.hpp"
@@ -8,8 +9,11 @@
 
 namespace {
 
+using ascpp::detail::idle_read_buffer_bytes;
 using ascpp::detail::make_read_buffer;
 using ascpp::detail::read_buffer;
+
+constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 
 bool aligned(const read_buffer& b) {
     return reinterpret_cast<std::uintptr_t>(b.get()) % 64 == 0;
@@ -19,41 +23,38 @@ bool aligned(const read_buffer& b) {
 
 BOOST_AUTO_TEST_SUITE(read_buffers)
 
-BOOST_AUTO_TEST_CASE(a_released_buffer_serves_the_next_request_of_its_size) {
+BOOST_AUTO_TEST_CASE(a_released_buffer_serves_the_next_request_of_its_class) {
     ascpp::detail::free_idle_read_buffers();
-    constexpr std::size_t size = 300 * 1024, other = 256 * 1024;
-    auto a = make_read_buffer(size);
+    auto a = make_read_buffer(256 * KiB);
     BOOST_TEST(aligned(a));
     unsigned char* p = a.get();
     a.reset();
-    auto b = make_read_buffer(other); // another size: not the idle buffer
+    auto b = make_read_buffer(1 * MiB); // another class: not the idle buffer
     BOOST_TEST(aligned(b));
     BOOST_TEST(b.get() != p);
-    auto c = make_read_buffer(size);
+    auto c = make_read_buffer(100 * KiB); // rounded up to 256 KiB
     BOOST_TEST(c.get() == p);
+    auto large = make_read_buffer(3 * MiB); // beyond the classes: a plain allocation
+    BOOST_TEST(aligned(large));
+    large[3 * MiB - 1] = 1;
 }
 
 BOOST_AUTO_TEST_CASE(idle_buffers_are_bounded) {
-    // 8 MiB may stay idle: of 40 released buffers of 1 MiB, the next 40 requests find at most 8.
     ascpp::detail::free_idle_read_buffers();
-    constexpr std::size_t size = 1024 * 1024;
+    BOOST_TEST(idle_read_buffer_bytes() == 0u);
     std::vector<read_buffer> held;
-    for (int i = 0; i < 40; ++i)
-        held.push_back(make_read_buffer(size));
-    std::vector<unsigned char*> released;
-    for (auto& b : held)
-        released.push_back(b.get());
-    held.clear();
-    int reused = 0;
     for (int i = 0; i < 40; ++i) {
-        held.push_back(make_read_buffer(size));
+        held.push_back(make_read_buffer(1 * MiB));
         BOOST_TEST(aligned(held.back()));
-        for (auto* p : released)
-            if (held.back().get() == p)
-                ++reused;
+        held.back()[0] = held.back()[MiB - 1] = 1; // the whole buffer is usable
     }
-    BOOST_TEST(reused >= 1);
-    BOOST_TEST(reused <= 8);
+    BOOST_TEST(idle_read_buffer_bytes() == 0u); // two per block, all held
+    held.clear();
+    // 8 MiB may stay idle; the blocks beyond went back to the system.
+    BOOST_TEST(idle_read_buffer_bytes() > 0u);
+    BOOST_TEST(idle_read_buffer_bytes() <= 8 * MiB);
+    ascpp::detail::free_idle_read_buffers();
+    BOOST_TEST(idle_read_buffer_bytes() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
