@@ -41,7 +41,6 @@ struct pool {
     std::mutex mutex;
     std::vector<block> blocks;
     std::array<std::vector<unsigned char*>, class_bytes.size()> idle;
-    std::array<std::size_t, class_bytes.size()> buffers{}; // of each class, in the blocks mapped
     std::size_t idle_bytes = 0;
 
     block& block_of(unsigned char* p) {
@@ -76,14 +75,15 @@ struct pool {
         auto& list = idle[c];
         if (list.empty()) {
             // Room for every buffer of the class to be idle at once, so give_back cannot throw.
+            const auto mapped = std::count_if(blocks.begin(), blocks.end(),
+                                              [c](const block& b) { return b.class_index == c; });
             blocks.reserve(blocks.size() + 1);
-            list.reserve(buffers[c] + per_block);
+            list.reserve((static_cast<std::size_t>(mapped) + 1) * per_block);
             auto* base = map_block();
             ASCPP_POISON(base, block_bytes);
             blocks.push_back(block{base, c, per_block});
             for (std::size_t off = block_bytes; off > 0; off -= size)
                 list.push_back(base + off - size);
-            buffers[c] += per_block;
             idle_bytes += block_bytes;
         }
         auto* p = list.back();
@@ -112,7 +112,6 @@ struct pool {
                        [&b](unsigned char* p) { return p >= b.base && p < b.base + block_bytes; }),
                    list.end());
         idle_bytes -= block_bytes;
-        buffers[b.class_index] -= block_bytes / class_bytes[b.class_index];
         // Unpoisoned before unmapping: a later mapping at these addresses must not inherit it.
         ASCPP_UNPOISON(b.base, block_bytes);
         ::munmap(b.base, block_bytes);
